@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv when
+# it is missing and install the project into it; nothing else needs to be set up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_OUT ?= result/demo
+DEMO_EPOCHS ?= 5
+
+.PHONY: demo test lint clean
+
+demo: $(VENV)/.installed
+	$(BIN)/ignite-gen train gan --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) --device auto
+	@echo "outputs in $(DEMO_OUT)/: log.jsonl, loss.png, images/, snapshots; try: $(BIN)/ignite-gen inspect $(DEMO_OUT)"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check ignite_gen tests examples benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check ignite_gen tests examples benchmarks
+	$(BIN)/ruff format --check ignite_gen tests examples benchmarks
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: setup.cfg setup.py pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) result *.egg-info
