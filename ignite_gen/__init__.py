@@ -1,0 +1,64 @@
+"""ignite-gen: Chainer's trainer pattern on PyTorch-Ignite, with generative-model updaters.
+
+Example:
+    >>> from ignite_gen import Trainer, GANUpdater, extensions
+    >>> trainer = Trainer(GANUpdater(loader, gen, dis, opt_gen, opt_dis), (25, "epoch"))
+    >>> trainer.extend(extensions.LogReport())
+    >>> trainer.run()
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("ignite-gen")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+from . import extensions, triggers
+from .errors import UserError
+from .extension import (
+    PRIORITY_EDITOR,
+    PRIORITY_READER,
+    PRIORITY_WRITER,
+    Extension,
+    make_extension,
+)
+from .reporter import DictSummary, Reporter, report, report_scope
+from .snapshot import Snapshot, load_snapshot
+from .trainer import Trainer
+from .triggers import (
+    EarlyStoppingTrigger,
+    IntervalTrigger,
+    ManualScheduleTrigger,
+    MaxValueTrigger,
+    MinValueTrigger,
+    OnceTrigger,
+)
+from .updaters import GANUpdater, Updater
+
+__all__ = [
+    "PRIORITY_EDITOR",
+    "PRIORITY_READER",
+    "PRIORITY_WRITER",
+    "DictSummary",
+    "EarlyStoppingTrigger",
+    "Extension",
+    "GANUpdater",
+    "IntervalTrigger",
+    "ManualScheduleTrigger",
+    "MaxValueTrigger",
+    "MinValueTrigger",
+    "OnceTrigger",
+    "Reporter",
+    "Snapshot",
+    "Trainer",
+    "Updater",
+    "UserError",
+    "__version__",
+    "extensions",
+    "load_snapshot",
+    "make_extension",
+    "report",
+    "report_scope",
+    "triggers",
+]

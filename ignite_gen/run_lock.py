@@ -1,0 +1,56 @@
+"""A lock on an output directory, so two runs never write into the same one."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+
+from .errors import UserError
+
+__all__ = ["RunLock"]
+
+
+class RunLock:
+    """Holds ``out/.lock`` for the duration of a run.
+
+    The lock is an ``flock`` on an open file, so the kernel drops it when the process
+    dies, even by SIGKILL: a killed run never leaves a stale lock behind.
+
+    Example:
+        >>> with RunLock("result"):
+        ...     pass
+    """
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.path = Path(directory) / ".lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise UserError(
+                f"{self.path.parent}/ is in use by another live run (pid {holder}); "
+                "wait for it to finish or choose another output directory"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

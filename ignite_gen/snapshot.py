@@ -1,0 +1,238 @@
+"""Snapshots on disk: atomic writes, safe loading, RNG capture, and a reader for users.
+
+A snapshot file is a ``torch.save`` of plain containers and tensors (no pickled
+classes), so it loads with ``weights_only=True`` on any machine, including one
+without a GPU or without the training data.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import UserError
+from .models.registry import build_model, model_spec
+from .reporter import to_float
+from .updaters.base import load_module_state
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+__all__ = [
+    "FORMAT",
+    "Snapshot",
+    "atomic_save",
+    "capture_rng",
+    "latest_snapshot",
+    "list_snapshots",
+    "load_snapshot",
+    "read_snapshot",
+    "restore_rng",
+]
+
+FORMAT = "ignite-gen-snapshot/1"
+
+
+def atomic_save(obj: Any, path: Path) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, fsync, then ``os.replace``.
+
+    A kill at any instant leaves either the old file or the new one, never a torn one.
+
+    Example:
+        >>> atomic_save({"w": torch.zeros(2)}, Path("result/weights.pt"))
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return path
+
+
+def capture_rng() -> dict[str, Any]:
+    """The state of Python's, NumPy's, torch's and CUDA's global generators."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": (kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    """Restore :func:`capture_rng`; CUDA states are skipped on a machine without CUDA."""
+    random.setstate(state["python"])
+    kind, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _check_finite(trainer: Trainer) -> None:
+    for model_name, model in trainer.updater.models.items():
+        params = [p.detach() for p in model.parameters()]
+        if params and not bool(torch.stack([p.isfinite().all() for p in params]).all()):
+            bad = next(n for n, p in model.named_parameters() if not p.isfinite().all())
+            raise UserError(
+                f"model {model_name!r} has non-finite weights ({bad}) at iteration "
+                f"{trainer.iteration}; no snapshot written, the previous ones stay loadable"
+            )
+
+
+def write_trainer_snapshot(trainer: Trainer, path: Path) -> Path:
+    """Write the whole trainer (see :meth:`Trainer.save`); refuses non-finite weights."""
+    from . import __version__
+
+    _check_finite(trainer)
+    payload = trainer.state_dict()
+    payload["format"] = FORMAT
+    payload["rng"] = capture_rng()
+    payload["model_specs"] = {
+        name: spec for name, m in trainer.updater.models.items() if (spec := model_spec(m))
+    }
+    payload["metadata"] = {
+        **trainer.metadata,
+        "version": __version__,
+        "wall_time": time.time(),
+        "iteration": trainer.iteration,
+        "epoch": trainer.epoch,
+        "elapsed_time": trainer.elapsed_time,
+        "observation": {k: to_float(v) for k, v in trainer.observation.items()},
+        "updater": type(trainer.updater).__name__,
+        "optimizers": {n: type(o).__name__ for n, o in trainer.updater.optimizers.items()},
+    }
+    return atomic_save(payload, path)
+
+
+def read_snapshot(
+    path: str | os.PathLike, map_location: Any = "cpu", mmap: bool = False
+) -> dict[str, Any]:
+    """Load a snapshot file; a missing, truncated or foreign file is a :class:`UserError`.
+
+    ``mmap=True`` maps tensors lazily, for reading metadata of large files quickly.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such snapshot file")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    except (
+        OSError,
+        RuntimeError,
+        EOFError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+        ValueError,
+    ) as error:
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise UserError(
+            f"{path}: truncated or corrupt snapshot ({reason}); delete it and use an earlier one"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(f"{path}: not an ignite-gen snapshot (written by something else)")
+    return payload
+
+
+def list_snapshots(directory: str | os.PathLike) -> list[Path]:
+    """Snapshot files (``snapshot*.pt``) in ``directory``, sorted by name."""
+    return sorted(Path(directory).glob("snapshot*.pt"))
+
+
+def latest_snapshot(directory: str | os.PathLike) -> Path | None:
+    """The snapshot in ``directory`` with the highest iteration, or ``None``.
+
+    Every candidate is opened (lazily, with ``mmap``): file times change when a
+    directory is copied, so they cannot tell which snapshot is the newest.
+    """
+    files = list_snapshots(directory) if Path(directory).is_dir() else []
+    if not files:
+        return None
+    return max(files, key=lambda p: read_snapshot(p, mmap=True)["metadata"]["iteration"])
+
+
+class Snapshot:
+    """A snapshot opened for inspection or sampling, as :func:`load_snapshot` returns it.
+
+    Example:
+        >>> snap = load_snapshot("result/snapshot_epoch_0003.pt")
+        >>> snap.metadata["epoch"], snap.model_names
+        (3, ['gen', 'dis'])
+        >>> gen = snap.model("gen")  # rebuilt, weights loaded, in eval mode
+    """
+
+    def __init__(self, path: Path, payload: dict[str, Any]) -> None:
+        self.path = path
+        self.payload = payload
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Version, command line, hyper-parameters, time, iteration, last observation."""
+        return self.payload["metadata"]
+
+    @property
+    def observation(self) -> dict[str, float]:
+        """The values reported in the iteration the snapshot was taken."""
+        return self.metadata.get("observation", {})
+
+    @property
+    def model_names(self) -> list[str]:
+        """Names of the models the updater held."""
+        return list(self.payload["updater"]["models"])
+
+    def model_state(self, name: str) -> dict[str, torch.Tensor]:
+        """The ``state_dict`` of model ``name``."""
+        states = self.payload["updater"]["models"]
+        if name not in states:
+            raise UserError(
+                f"{self.path}: no model {name!r} in this snapshot (it has {sorted(states)})"
+            )
+        return states[name]
+
+    def model(self, name: str, device: str | torch.device = "cpu") -> nn.Module:
+        """Rebuild model ``name`` from its recorded spec and load its weights."""
+        state = self.model_state(name)
+        spec = self.payload.get("model_specs", {}).get(name)
+        if spec is None:
+            raise UserError(
+                f"{self.path}: model {name!r} was not built from a registered architecture; "
+                "build it yourself and load snapshot.model_state(name)"
+            )
+        module = build_model(spec["name"], **spec["kwargs"])
+        load_module_state(module, state, name)
+        return module.to(device).eval()
+
+
+def load_snapshot(
+    path: str | os.PathLike, map_location: Any = "cpu", mmap: bool = False
+) -> Snapshot:
+    """Open a snapshot file for inspection (the Python API behind ``ignite-gen inspect``).
+
+    Example:
+        >>> snap = load_snapshot("result/snapshot_epoch_0003.pt")
+    """
+    return Snapshot(Path(path), read_snapshot(path, map_location, mmap))

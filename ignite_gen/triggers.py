@@ -1,0 +1,229 @@
+"""Triggers: callables of the trainer that say whether something should happen now.
+
+A trigger is called once after every iteration. ``(period, unit)`` tuples become
+:class:`IntervalTrigger`; any callable ``f(trainer) -> bool`` works too. Triggers with
+memory (best value so far, patience) have ``state_dict``/``load_state_dict`` and travel
+in snapshots.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError
+from .reporter import DictSummary
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+__all__ = [
+    "EarlyStoppingTrigger",
+    "IntervalTrigger",
+    "ManualScheduleTrigger",
+    "MaxValueTrigger",
+    "MinValueTrigger",
+    "OnceTrigger",
+    "TriggerLike",
+    "get_trigger",
+]
+
+TriggerLike = tuple[float, str] | Callable[["Trainer"], bool] | None
+_UNITS = ("iteration", "epoch")
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in _UNITS:
+        raise UserError(f"trigger unit {unit!r} is not one of {_UNITS}")
+
+
+def _position(trainer: Trainer, unit: str) -> tuple[float, float]:
+    """The (previous, current) count in ``unit`` around the iteration just finished."""
+    iteration = trainer.iteration
+    if unit == "iteration":
+        return iteration - 1, iteration
+    length = trainer.epoch_length
+    return (iteration - 1) / length, iteration / length
+
+
+class IntervalTrigger:
+    """Fires every ``period`` iterations or epochs (fractional epochs allowed).
+
+    It keeps no state, so it behaves the same after a resume.
+
+    Example:
+        >>> trigger = IntervalTrigger(1, "epoch")
+    """
+
+    def __init__(self, period: float, unit: str) -> None:
+        _check_unit(unit)
+        if period <= 0:
+            raise UserError(f"trigger period must be positive, got {period}")
+        self.period = period
+        self.unit = unit
+
+    def __call__(self, trainer: Trainer) -> bool:
+        if self.unit == "iteration" and isinstance(self.period, int):
+            return trainer.iteration % self.period == 0
+        previous, current = _position(trainer, self.unit)
+        return math.floor(current / self.period + 1e-9) > math.floor(previous / self.period + 1e-9)
+
+    def __repr__(self) -> str:
+        return f"IntervalTrigger({self.period}, {self.unit!r})"
+
+
+class ManualScheduleTrigger:
+    """Fires at the listed iterations or epochs.
+
+    Example:
+        >>> trigger = ManualScheduleTrigger([10, 20], "epoch")
+    """
+
+    def __init__(self, points: float | Iterable[float], unit: str) -> None:
+        _check_unit(unit)
+        self.points = sorted([points] if isinstance(points, (int, float)) else points)
+        self.unit = unit
+
+    def __call__(self, trainer: Trainer) -> bool:
+        previous, current = _position(trainer, self.unit)
+        return any(previous < point <= current + 1e-9 for point in self.points)
+
+
+class OnceTrigger:
+    """Fires on the first iteration only; after a resume, again if ``call_on_resume``.
+
+    Example:
+        >>> trigger = OnceTrigger()
+    """
+
+    def __init__(self, call_on_resume: bool = False) -> None:
+        self.call_on_resume = call_on_resume
+        self.finished = False
+
+    def __call__(self, trainer: Trainer) -> bool:
+        fire = not self.finished
+        self.finished = True
+        return fire
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"finished": self.finished}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.finished = state["finished"] and not self.call_on_resume
+
+
+class _BestValueTrigger:
+    """Fires when the mean of ``key`` since the last check beats the best so far."""
+
+    def __init__(self, key: str, compare: Callable[[float, float], bool], trigger: TriggerLike):
+        self.key = key
+        self.best: float | None = None
+        self._compare = compare
+        self._interval = get_trigger(trigger)
+        self._summary = DictSummary()
+
+    def __call__(self, trainer: Trainer) -> bool:
+        value = trainer.observation.get(self.key)
+        if value is not None:
+            self._summary.add({self.key: value})
+        if not self._interval(trainer):
+            return False
+        means = self._summary.compute_mean(reduce=True)
+        self._summary = DictSummary()
+        if self.key not in means:
+            return False
+        current = means[self.key]
+        if self.best is None or self._compare(current, self.best):
+            self.best = current
+            return True
+        return False
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "summary": self._summary.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = state["best"]
+        self._summary.load_state_dict(state["summary"])
+
+
+class MinValueTrigger(_BestValueTrigger):
+    """Fires when ``key`` reaches a new minimum, checked at ``trigger`` (for snapshots).
+
+    Example:
+        >>> trigger = MinValueTrigger("validation/main/loss", trigger=(1, "epoch"))
+    """
+
+    def __init__(self, key: str, trigger: TriggerLike = (1, "epoch")) -> None:
+        super().__init__(key, operator.lt, trigger)
+
+
+class MaxValueTrigger(_BestValueTrigger):
+    """Fires when ``key`` reaches a new maximum, checked at ``trigger``.
+
+    Example:
+        >>> trigger = MaxValueTrigger("validation/main/bleu", trigger=(1, "epoch"))
+    """
+
+    def __init__(self, key: str, trigger: TriggerLike = (1, "epoch")) -> None:
+        super().__init__(key, operator.gt, trigger)
+
+
+class EarlyStoppingTrigger:
+    """A stop trigger: fires after ``patience`` checks without improvement of ``monitor``,
+    or at ``max_trigger``. Its counters are saved in snapshots.
+
+    Example:
+        >>> stop = EarlyStoppingTrigger(
+        ...     "validation/main/loss", patience=3, max_trigger=(50, "epoch"))
+        >>> # Trainer(updater, stop_trigger=stop)
+    """
+
+    def __init__(
+        self,
+        monitor: str = "main/loss",
+        patience: int = 3,
+        mode: str = "min",
+        check_trigger: TriggerLike = (1, "epoch"),
+        max_trigger: tuple[float, str] = (100, "epoch"),
+    ) -> None:
+        if mode not in ("min", "max"):
+            raise UserError(f"EarlyStoppingTrigger mode must be 'min' or 'max', got {mode!r}")
+        self.patience = patience
+        self.max_trigger = IntervalTrigger(*max_trigger)
+        self._best = _BestValueTrigger(
+            monitor, operator.lt if mode == "min" else operator.gt, check_trigger
+        )
+        self._checks = get_trigger(check_trigger)
+        self.count = 0
+
+    def __call__(self, trainer: Trainer) -> bool:
+        checking = self._checks(trainer)
+        improved = self._best(trainer)
+        if checking:
+            self.count = 0 if improved else self.count + 1
+        return self.count >= self.patience or self.max_trigger(trainer)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "best": self._best.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.count = state["count"]
+        self._best.load_state_dict(state["best"])
+
+
+def get_trigger(trigger: TriggerLike) -> Callable[[Trainer], bool]:
+    """Turn ``(period, unit)``, ``None`` (every iteration) or a callable into a trigger.
+
+    Example:
+        >>> get_trigger((2, "epoch"))
+        IntervalTrigger(2, 'epoch')
+    """
+    if trigger is None:
+        return IntervalTrigger(1, "iteration")
+    if callable(trigger):
+        return trigger
+    if isinstance(trigger, tuple) and len(trigger) == 2:
+        return IntervalTrigger(*trigger)
+    raise UserError(f"a trigger must be (period, 'iteration'|'epoch') or callable, got {trigger!r}")
