@@ -1,0 +1,27 @@
+"""Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots.
+
+Example:
+    >>> from ignite_gen import extensions
+    >>> trainer.extend(extensions.LogReport())
+    >>> trainer.extend(extensions.PrintReport(["epoch", "iteration", "main/loss"]))
+    >>> trainer.extend(extensions.snapshot(n_retains=2))
+"""
+
+from .fail_on_non_number import FailOnNonNumber
+from .image_grid import ImageGrid
+from .log_report import LogReport
+from .plot_report import PlotReport
+from .print_report import PrintReport
+from .progress_bar import ProgressBar
+from .snapshot import snapshot, snapshot_object
+
+__all__ = [
+    "FailOnNonNumber",
+    "ImageGrid",
+    "LogReport",
+    "PlotReport",
+    "PrintReport",
+    "ProgressBar",
+    "snapshot",
+    "snapshot_object",
+]

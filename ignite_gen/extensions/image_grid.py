@@ -1,0 +1,148 @@
+"""ImageGrid: the generator's images for one fixed noise batch, saved as a PNG grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ignite.distributed as idist
+import torch
+from torch import nn
+
+from ..errors import UserError
+from ..extension import PRIORITY_READER, Extension
+from .log_report import _atomic_write
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
+    from ..triggers import TriggerLike
+
+__all__ = ["ImageGrid", "fixed_noise", "generate", "save_grid"]
+
+
+def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
+    """``n`` noise vectors for ``model``, the same for a given seed, on the CPU.
+
+    A private ``torch.Generator`` is used: drawing from the global one would change
+    the training's random stream and break exact resume.
+
+    Example:
+        >>> fixed_noise(gen, 64, seed=0).shape  # gen.z_dim == 100
+        torch.Size([64, 100])
+    """
+    generator = torch.Generator().manual_seed(seed)
+    if hasattr(model, "sample_noise"):
+        return model.sample_noise(n, generator=generator)
+    z_dim = getattr(model, "z_dim", None)
+    if z_dim is None:
+        raise UserError(
+            f"{type(model).__name__} needs a z_dim attribute or a "
+            "sample_noise(n, generator=...) method for ImageGrid"
+        )
+    return torch.randn(n, z_dim, generator=generator)
+
+
+class ImageGrid(Extension):
+    """Saves ``generator(z)`` for a fixed noise batch ``z`` as an ``nrow``-wide grid.
+
+    ``generator`` is a module or the name of one in ``trainer.updater.models`` (a
+    ``"<name>_ema"`` model is preferred when the updater has one). The model runs in
+    eval mode without gradients, and every submodule's train/eval mode is restored
+    afterwards, so BatchNorm statistics and the training are untouched. ``filename``
+    is formatted with ``epoch`` and ``iteration``; pixels in ``value_range`` map to
+    0..255. Only rank 0 writes.
+
+    Example:
+        >>> trainer.extend(ImageGrid("gen", n=64, nrow=8))  # result/images/epoch_0001.png
+    """
+
+    priority = PRIORITY_READER
+
+    def __init__(
+        self,
+        generator: nn.Module | str = "gen",
+        n: int = 64,
+        nrow: int = 8,
+        filename: str = "images/epoch_{epoch:04d}.png",
+        trigger: TriggerLike = (1, "epoch"),
+        seed: int = 0,
+        value_range: tuple[float, float] = (-1, 1),
+    ) -> None:
+        self.generator = generator
+        self.n = n
+        self.nrow = nrow
+        self.filename = filename
+        self.trigger = trigger
+        self.seed = seed
+        self.value_range = value_range
+        self._noise: torch.Tensor | None = None
+        if isinstance(generator, nn.Module):
+            self._noise = fixed_noise(generator, n, seed)
+
+    def resolve(self, trainer: Trainer) -> nn.Module:
+        """The generator module this extension draws with."""
+        if isinstance(self.generator, nn.Module):
+            return self.generator
+        models = trainer.updater.models
+        model = models.get(f"{self.generator}_ema")
+        if model is None:
+            model = models.get(self.generator)
+        if model is None:
+            raise UserError(
+                f"ImageGrid: no model {self.generator!r} in the updater (it has {sorted(models)})"
+            )
+        return model
+
+    def initialize(self, trainer: Trainer) -> None:
+        """Draw the fixed noise batch (a string generator is only resolvable now)."""
+        if self._noise is None:
+            self._noise = fixed_noise(self.resolve(trainer), self.n, self.seed)
+
+    def __call__(self, trainer: Trainer) -> None:
+        if idist.get_rank() != 0:
+            return
+        model = self.resolve(trainer)
+        images = generate(model, self._noise)  # type: ignore[arg-type]
+        path = trainer.out / self.filename.format(epoch=trainer.epoch, iteration=trainer.iteration)
+        save_grid(images, path, self.nrow, self.value_range)
+
+
+def generate(model: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+    """``model(noise)`` in eval mode without gradients, on the model's device.
+
+    Each submodule's mode is restored afterwards, even if some were in eval before.
+
+    Example:
+        >>> generate(gen, torch.randn(16, gen.z_dim)).shape
+        torch.Size([16, 1, 28, 28])
+    """
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            return model(noise.to(device))
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def save_grid(
+    images: torch.Tensor, path: Path, nrow: int, value_range: tuple[float, float]
+) -> None:
+    """Save ``images`` (N, C, H, W) as one PNG grid at ``path``, atomically.
+
+    Example:
+        >>> save_grid(torch.rand(16, 3, 32, 32) * 2 - 1, Path("grid.png"), 4, (-1, 1))
+    """
+    # torchvision is slow to import and only needed when a grid is written.
+    from torchvision.utils import save_image
+
+    _atomic_write(
+        path,
+        lambda tmp: save_image(
+            images.float(), tmp, nrow=nrow, normalize=True, value_range=value_range
+        ),
+        suffix=".png",
+    )
