@@ -1,0 +1,55 @@
+"""The ``ignite-gen`` command: ``train``, ``inspect`` and ``sample``.
+
+User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
+with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import UserError
+from . import inspect, sample, train
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ignite-gen`` with all sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="ignite-gen",
+        description="Train generative models with Chainer-style trainers on PyTorch-Ignite, "
+        "then inspect and sample the snapshots they leave.",
+        epilog="Run 'ignite-gen COMMAND --help' for the options of each command.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"ignite-gen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    train.add_parser(commands)
+    inspect.add_parser(commands)
+    sample.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ignite-gen`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.handler(args)
+    except UserError as error:
+        print(f"ignite-gen: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "ignite-gen: interrupted; continue with the same command and --resume", file=sys.stderr
+        )
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""``ignite-gen sample FILE``: a grid of images from a snapshot's generator."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from torchvision.utils import save_image
+
+from ..errors import UserError
+from ..snapshot import load_snapshot
+from ..updaters.gan import sample_noise
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "sample",
+        help="draw images from a snapshot's generator into one PNG grid",
+        description="Rebuild the generator stored in a snapshot and save a grid of samples.",
+    )
+    parser.add_argument(
+        "file", type=Path, help="a snapshot file, e.g. result/snapshot_epoch_0005.pt"
+    )
+    parser.add_argument("-n", "--num", type=int, default=64, help="number of images (default 64)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("samples.png"),
+        help="PNG to write (default samples.png)",
+    )
+    parser.add_argument("--nrow", type=int, default=8, help="images per row (default 8)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    parser.add_argument(
+        "--model", default="gen", help="name of the generator in the snapshot (default gen)"
+    )
+    parser.add_argument("--device", default="cpu", help="device to sample on (default cpu)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.num < 1:
+        raise UserError(f"-n {args.num}: need at least one image")
+    snap = load_snapshot(args.file)
+    if args.model not in snap.model_names:
+        raise UserError(
+            f"{args.file}: no generator {args.model!r} in this snapshot (models: "
+            f"{', '.join(snap.model_names)}); sample needs a GAN snapshot or --model NAME"
+        )
+    device = torch.device(args.device)
+    gen = snap.model(args.model, device=device)
+    torch.manual_seed(args.seed)
+    with torch.no_grad():
+        images = gen(sample_noise(gen, args.num, device))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    save_image(
+        images.float().cpu(), args.output, nrow=args.nrow, normalize=True, value_range=(-1, 1)
+    )
+    epoch = snap.metadata["epoch"]
+    print(f"wrote {args.num} samples from {args.file} (epoch {epoch}) to {args.output}")
