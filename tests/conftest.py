@@ -1,0 +1,36 @@
+"""Shared fixtures: a tiny real regression problem trained by a real Trainer."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ignite_gen import Updater, report
+
+
+class RegressionUpdater(Updater):
+    """A linear model fitted by SGD; reports its loss each iteration."""
+
+    def update_core(self, batch):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.models["main"](x), y)
+        self.step("main", loss)
+        report({"main/loss": loss})
+
+
+def make_regression_updater(n_batches: int = 5, batch_size: int = 4, seed: int = 0) -> Updater:
+    """An updater over ``n_batches`` fixed batches of a noisy linear target."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_batches * batch_size, 3, generator=generator)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.1 * torch.randn(len(x), 1, generator=generator)
+    batches = [(x[i : i + batch_size], y[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    torch.manual_seed(seed)
+    model = torch.nn.Linear(3, 1)
+    return RegressionUpdater(
+        batches, model, torch.optim.SGD(model.parameters(), lr=0.1), device="cpu"
+    )
+
+
+@pytest.fixture
+def regression_updater() -> Updater:
+    return make_regression_updater()

@@ -1,0 +1,157 @@
+"""The command line as a user meets it: help, a short training run, inspect, sample, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import make_regression_updater
+from PIL import Image
+
+from ignite_gen import Trainer
+from ignite_gen.cli import main
+from ignite_gen.extensions import snapshot
+from ignite_gen.run_lock import RunLock
+
+QUICK = [
+    "--epochs",
+    "2",
+    "--batch-size",
+    "32",
+    "--max-images",
+    "256",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ignite_gen", *args], capture_output=True, text=True
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ignite-gen: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture(scope="module")
+def gan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gan")
+    result = run_cli("train", "gan", *QUICK, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["train", "gan"], ["inspect"], ["sample"]])
+def test_help_is_complete(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: ignite-gen" in text
+    if command == ["train", "gan"]:
+        for option in (
+            "--epochs",
+            "--batch-size",
+            "--out",
+            "--device",
+            "--seed",
+            "--resume",
+            "--data-root",
+        ):
+            assert option in text
+
+
+def test_train_gan_leaves_outputs(gan_run):
+    out, result = gan_run
+    assert (out / "log.jsonl").read_text().count("\n") == 2
+    assert (out / "loss.png").stat().st_size > 0
+    for epoch in (1, 2):
+        assert Image.open(out / f"images/epoch_{epoch:04d}.png").size[0] > 8 * 28
+        assert (out / f"snapshot_epoch_{epoch:04d}.pt").is_file()
+    assert "dis/loss" in result.stdout  # the per-epoch table
+
+
+def test_inspect_directory_and_file(gan_run):
+    out, _ = gan_run
+    table = run_cli("inspect", str(out))
+    assert table.returncode == 0, table.stderr
+    rows = table.stdout.strip().splitlines()
+    assert rows[0].split()[:4] == ["snapshot", "epoch", "iteration", "elapsed"]
+    assert "gen/loss" in rows[0] and len(rows) == 3
+    assert rows[2].split()[:3] == ["snapshot_epoch_0002.pt", "2", "16"]
+    detail = run_cli("inspect", str(out / "snapshot_epoch_0002.pt"))
+    assert detail.returncode == 0, detail.stderr
+    for fragment in ("dcgan-article-generator", "parameters", "Adam", "iteration 16", "gen/loss"):
+        assert fragment in detail.stdout
+
+
+def test_sample_writes_a_grid(gan_run, tmp_path):
+    out, _ = gan_run
+    target = tmp_path / "grid.png"
+    result = run_cli(
+        "sample", str(out / "snapshot_epoch_0002.pt"), "-n", "16", "--nrow", "4", "-o", str(target)
+    )
+    assert result.returncode == 0, result.stderr
+    assert Image.open(target).size == (4 * 30 + 2, 4 * 30 + 2)
+
+
+def test_existing_run_needs_resume(gan_run):
+    out, _ = gan_run
+    assert_one_line_error(run_cli("train", "gan", *QUICK, "--out", str(out)), "--resume")
+
+
+def test_resume_of_a_finished_run_trains_further(gan_run, tmp_path):
+    out, _ = gan_run
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(out), str(copy)], check=True)
+    longer = ["--epochs", "3", *QUICK[2:]]
+    same = run_cli("train", "gan", *QUICK, "--out", str(copy), "--resume")
+    assert same.returncode == 0 and "already" in same.stdout, same.stderr
+    result = run_cli("train", "gan", *longer, "--out", str(copy), "--resume")
+    assert result.returncode == 0, result.stderr
+    assert (copy / "snapshot_epoch_0003.pt").is_file()
+    assert (copy / "log.jsonl").read_text().count("\n") == 3
+
+
+def test_missing_data_root(tmp_path):
+    missing = tmp_path / "nowhere"
+    assert_one_line_error(
+        run_cli("train", "gan", *QUICK, "--out", str(tmp_path / "o"), "--data-root", str(missing)),
+        str(missing),
+    )
+
+
+def test_busy_output_directory(tmp_path):
+    with RunLock(tmp_path):
+        assert_one_line_error(
+            run_cli("train", "gan", *QUICK, "--out", str(tmp_path)), "in use by another live run"
+        )
+
+
+def test_corrupt_snapshot_everywhere(gan_run, tmp_path):
+    out, _ = gan_run
+    bad = tmp_path / "snapshot_epoch_0001.pt"
+    bad.write_bytes((out / "snapshot_epoch_0001.pt").read_bytes()[:1000])
+    assert_one_line_error(run_cli("inspect", str(bad)), "truncated or corrupt", str(bad))
+    assert_one_line_error(run_cli("sample", str(bad)), "truncated or corrupt")
+    assert_one_line_error(
+        run_cli("train", "gan", *QUICK, "--out", str(tmp_path), "--resume"), "truncated or corrupt"
+    )
+
+
+def test_sample_needs_a_generator(tmp_path):
+    trainer = Trainer(make_regression_updater(), (1, "epoch"), out=tmp_path)
+    trainer.extend(snapshot())
+    trainer.run()
+    assert_one_line_error(
+        run_cli("sample", str(tmp_path / "snapshot_epoch_0001.pt")), "no generator 'gen'"
+    )
