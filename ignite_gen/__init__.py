@@ -7,6 +7,7 @@ Example:
     >>> trainer.run()
 """
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -35,6 +36,9 @@ from .triggers import (
     OnceTrigger,
 )
 from .updaters import GANUpdater, Updater
+
+# A library adds no output handler of its own; users opt in with logging.basicConfig().
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "PRIORITY_EDITOR",

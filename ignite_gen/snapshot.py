@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .atomic import atomic_write
 from .errors import UserError
 from .models.registry import build_model, model_spec
 from .reporter import to_float
@@ -44,30 +44,14 @@ FORMAT = "ignite-gen-snapshot/1"
 
 
 def atomic_save(obj: Any, path: Path) -> Path:
-    """``torch.save`` to a temporary file beside ``path``, fsync, then ``os.replace``.
+    """``torch.save(obj)`` to ``path`` through :func:`~ignite_gen.atomic.atomic_write`.
 
     A kill at any instant leaves either the old file or the new one, never a torn one.
 
     Example:
         >>> atomic_save({"w": torch.zeros(2)}, Path("result/weights.pt"))
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-    return path
+    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
 def capture_rng() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 import time
@@ -73,6 +74,10 @@ class Trainer:
         # position and the snapshot restores every RNG, so a resume is exact at any
         # iteration without the per-epoch reseeding DeterministicEngine imposes.
         self.engine = Engine(self._process)
+        # Ignite logs every exception before re-raising it; the trainer re-raises too,
+        # so under the package's logger (a NullHandler unless the user configures
+        # logging) a user mistake stays one line instead of three.
+        self.engine.logger = logging.getLogger(f"{__name__}.engine")
         self.engine.add_event_handler(Events.ITERATION_COMPLETED, self._run_extensions)
         for extension in extensions or []:
             self.extend(extension)
@@ -217,7 +222,10 @@ class Trainer:
         else:
             path = Path(self.resume)
         payload = snapshot_io.read_snapshot(path)
-        self.load_state_dict(payload)
+        try:
+            self.load_state_dict(payload)
+        except UserError as error:
+            raise UserError(f"{path}: {error}") from None
         iteration, length = payload["trainer"]["iteration"], payload["trainer"]["epoch_length"]
         if length != self.updater.epoch_length:
             raise UserError(

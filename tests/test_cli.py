@@ -155,3 +155,22 @@ def test_sample_needs_a_generator(tmp_path):
     assert_one_line_error(
         run_cli("sample", str(tmp_path / "snapshot_epoch_0001.pt")), "no generator 'gen'"
     )
+
+
+def test_snapshot_of_a_different_model_names_the_keys(gan_run, tmp_path):
+    out, _ = gan_run
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(out), str(copy)], check=True)
+    result = run_cli("train", "gan", *QUICK, "--out", str(copy), "--resume", "--z-dim", "32")
+    assert_one_line_error(
+        result,
+        "snapshot_epoch_0002.pt: model 'gen' does not match",
+        "net.0.weight is (64, 512, 3, 3) in the snapshot, (32, 512, 3, 3) here",
+    )
+
+
+def test_nan_loss_stops_with_key_and_iteration(tmp_path):
+    # A learning rate of 1e38 overflows the weights within the first steps.
+    result = run_cli("train", "gan", *QUICK, "--out", str(tmp_path), "--lr", "1e38")
+    assert_one_line_error(result, "non-finite value in '", "/loss' at iteration ")
+    assert not list(tmp_path.glob("snapshot*.pt"))

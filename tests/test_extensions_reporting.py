@@ -11,7 +11,7 @@ import torch
 from conftest import RegressionUpdater, make_regression_updater
 from PIL import Image
 
-from ignite_gen import PRIORITY_WRITER, Trainer, UserError, report
+from ignite_gen import PRIORITY_WRITER, Trainer, UserError, load_snapshot, report
 from ignite_gen.extensions import (
     FailOnNonNumber,
     ImageGrid,
@@ -180,8 +180,10 @@ def test_fail_on_non_number_names_key_and_first_iteration(tmp_path):
     with pytest.raises(UserError, match=r"non-finite value in 'extra' at iteration 7;"):
         trainer.run()
     assert trainer.iteration == 10  # found at the epoch-end check
-    assert (tmp_path / "snapshot_epoch_0001.pt").exists()
     assert not (tmp_path / "snapshot_epoch_0002.pt").exists()
+    good = load_snapshot(tmp_path / "snapshot_epoch_0001.pt")
+    assert good.metadata["iteration"] == 5
+    assert all(t.isfinite().all() for t in good.model_state("main").values())
 
 
 def test_fail_on_non_number_checks_parameters(tmp_path):

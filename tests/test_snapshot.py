@@ -89,15 +89,16 @@ def test_kill_during_snapshot_write_keeps_previous_loadable(tmp_path):
         import os, signal, torch, pathlib
         from ignite_gen.snapshot import atomic_save
         real_save = torch.save
-        def dying_save(obj, handle, *a, **k):
-            handle.write(b"partial" * 1000)
-            handle.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
+        def dying_save(obj, path, *a, **k):
+            with open(path, "wb") as handle:
+                handle.write(b"partial" * 1000)
+                handle.flush()
+                os.kill(os.getpid(), signal.SIGKILL)
         torch.save = dying_save
         atomic_save({{"big": torch.zeros(10**6)}}, pathlib.Path({str(good)!r}))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True)
-    assert result.returncode == -signal.SIGKILL
+    assert result.returncode == -signal.SIGKILL, result.stderr
     assert good.read_bytes() == before
     assert read_snapshot(good)["x"].tolist() == [0, 1, 2]
 

@@ -112,7 +112,7 @@ class FailOnNonNumber(Extension):
             flags = [flag.to(flags[0].device) for flag in flags]
         local_ok = bool(torch.cat(flags).all()) if flags else True
         local_ok = local_ok and host_failure is None
-        suffix = f"training stopped (the last snapshot in {trainer.out}/ is still loadable)"
+        suffix = f"training stopped; snapshots in {trainer.out}/ hold only finite weights"
         # All ranks stop together; one that raised alone would hang the others.
         if idist.get_world_size() > 1:
             anyone_failed = idist.all_reduce(float(not local_ok), op="MAX")

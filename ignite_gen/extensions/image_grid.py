@@ -9,9 +9,9 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
+from ..atomic import atomic_write
 from ..errors import UserError
 from ..extension import PRIORITY_READER, Extension
-from .log_report import _atomic_write
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -139,7 +139,7 @@ def save_grid(
     # torchvision is slow to import and only needed when a grid is written.
     from torchvision.utils import save_image
 
-    _atomic_write(
+    atomic_write(
         path,
         lambda tmp: save_image(
             images.float(), tmp, nrow=nrow, normalize=True, value_range=value_range

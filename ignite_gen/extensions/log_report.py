@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 import ignite.distributed as idist
 
+from ..atomic import atomic_write
 from ..extension import PRIORITY_READER, Extension
 from ..reporter import DictSummary
 from ..triggers import get_trigger
@@ -21,23 +19,6 @@ if TYPE_CHECKING:
     from ..triggers import TriggerLike
 
 __all__ = ["LogReport"]
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None], suffix: str = ".tmp") -> None:
-    """Let ``write`` fill a temporary file beside ``path``, then move it over ``path``.
-
-    Readers (and a run killed mid-write) see the old file or the new one, never a torn one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _json_line(record: dict[str, Any]) -> str:
@@ -89,13 +70,7 @@ class LogReport(Extension):
             return
         path = trainer.out / self.filename
 
-        def write(tmp: Path) -> None:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.writelines(_json_line(record) for record in self.log)
-                handle.flush()
-                os.fsync(handle.fileno())
-
-        _atomic_write(path, write)
+        atomic_write(path, lambda tmp: tmp.write_text("".join(map(_json_line, self.log)), "utf-8"))
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finalize)
 
     def __call__(self, trainer: Trainer) -> None:

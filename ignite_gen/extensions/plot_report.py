@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import ignite.distributed as idist
 
+from ..atomic import atomic_write
 from ..extension import PRIORITY_READER, Extension
-from .log_report import LogReport, _atomic_write
+from .log_report import LogReport
 from .print_report import resolve_log_report
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def plot_records(records: list[dict[str, Any]], keys: list[str], x_key: str, pat
     if axes.lines:
         axes.legend()
     figure.tight_layout()
-    _atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"), suffix=".png")
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"), suffix=".png")
 
 
 class PlotReport(Extension):

@@ -50,7 +50,7 @@ def load_module_state(module: nn.Module, state: Mapping[str, Any], name: str) ->
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     reshaped = sorted(
-        f"{key} {tuple(state[key].shape)} vs {tuple(value.shape)}"
+        f"{key} is {tuple(state[key].shape)} in the snapshot, {tuple(value.shape)} here"
         for key, value in own.items()
         if key in state and hasattr(state[key], "shape") and state[key].shape != value.shape
     )
@@ -60,7 +60,10 @@ def load_module_state(module: nn.Module, state: Mapping[str, Any], name: str) ->
             if keys:
                 shown = ", ".join(keys[:4]) + (f" (+{len(keys) - 4} more)" if len(keys) > 4 else "")
                 parts.append(f"{label}: {shown}")
-        raise UserError(f"model {name!r} does not match the snapshot ({'; '.join(parts)})")
+        raise UserError(
+            f"model {name!r} does not match the snapshot ({'; '.join(parts)}); "
+            "build it with the settings the snapshot was taken with"
+        )
     module.load_state_dict(state)
 
 

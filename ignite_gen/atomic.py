@@ -1,0 +1,45 @@
+"""Atomic file replacement: readers and killed writers never see a torn file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_write"]
+
+
+def _fsync(path: str | os.PathLike, flags: int = os.O_RDONLY) -> None:
+    descriptor = os.open(path, flags)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tmp") -> Path:
+    """Let ``write(tmp)`` fill a temporary file beside ``path``, then move it over ``path``.
+
+    The temporary file is fsynced before ``os.replace`` and the directory after it, so
+    a kill or a power cut at any instant leaves the old file or the new one, complete.
+    ``suffix`` is the temporary name's extension, for writers that infer the format
+    from it (PIL, for instance).
+
+    Example:
+        >>> atomic_write(Path("result/notes.txt"), lambda tmp: tmp.write_text("done"))
+        PosixPath('result/notes.txt')
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(descriptor)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync(path.parent)
+    return path
