@@ -8,7 +8,9 @@ DEMO_EPOCHS ?= 5
 
 .PHONY: demo test lint clean
 
+# The demo starts afresh each time; `ignite-gen train gan --resume` continues a run instead.
 demo: $(VENV)/.installed
+	rm -rf $(DEMO_OUT)
 	$(BIN)/ignite-gen train gan --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) --device auto
 	@echo "outputs in $(DEMO_OUT)/: log.jsonl, loss.png, images/, snapshots; try: $(BIN)/ignite-gen inspect $(DEMO_OUT)"
 

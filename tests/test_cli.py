@@ -102,6 +102,11 @@ def test_sample_writes_a_grid(gan_run, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert Image.open(target).size == (4 * 30 + 2, 4 * 30 + 2)
+    # Seed 0 and 64 images redraw the epoch grid ImageGrid wrote during training.
+    epoch_grid = tmp_path / "epoch.png"
+    result = run_cli("sample", str(out / "snapshot_epoch_0002.pt"), "-o", str(epoch_grid))
+    assert result.returncode == 0, result.stderr
+    assert epoch_grid.read_bytes() == (out / "images" / "epoch_0002.png").read_bytes()
 
 
 def test_existing_run_needs_resume(gan_run):

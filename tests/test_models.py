@@ -15,12 +15,13 @@ from ignite_gen.models import (
     model_spec,
     register_model,
     registered_models,
+    sample_noise,
 )
 
 
 def test_article_networks_shapes_and_sizes():
     gen, dis = ArticleGenerator(z_dim=64), ArticleDiscriminator()
-    images = gen(gen.sample_noise(5))
+    images = gen(sample_noise(gen, 5))
     assert images.shape == (5, 1, 28, 28)
     assert images.min() >= -1 and images.max() <= 1
     assert dis(images).shape == (5, 1)

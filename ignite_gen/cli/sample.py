@@ -9,8 +9,8 @@ import torch
 from torchvision.utils import save_image
 
 from ..errors import UserError
+from ..models import sample_noise
 from ..snapshot import load_snapshot
-from ..updaters.gan import sample_noise
 
 __all__ = ["add_parser", "run"]
 
@@ -33,7 +33,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="PNG to write (default samples.png)",
     )
     parser.add_argument("--nrow", type=int, default=8, help="images per row (default 8)")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="noise seed; 0 (default) gives the noise of the epoch grids",
+    )
     parser.add_argument(
         "--model", default="gen", help="name of the generator in the snapshot (default gen)"
     )
@@ -52,9 +57,10 @@ def run(args: argparse.Namespace) -> None:
         )
     device = torch.device(args.device)
     gen = snap.model(args.model, device=device)
-    torch.manual_seed(args.seed)
+    # The same seeded noise as ImageGrid: --seed 0 redraws the training's epoch grids.
+    noise = sample_noise(gen, args.num, device, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
-        images = gen(sample_noise(gen, args.num, device))
+        images = gen(noise)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     save_image(
         images.float().cpu(), args.output, nrow=args.nrow, normalize=True, value_range=(-1, 1)

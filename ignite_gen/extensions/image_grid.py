@@ -12,6 +12,7 @@ from torch import nn
 from ..atomic import atomic_write
 from ..errors import UserError
 from ..extension import PRIORITY_READER, Extension
+from ..models.noise import sample_noise
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -30,16 +31,7 @@ def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
         >>> fixed_noise(gen, 64, seed=0).shape  # gen.z_dim == 100
         torch.Size([64, 100])
     """
-    generator = torch.Generator().manual_seed(seed)
-    if hasattr(model, "sample_noise"):
-        return model.sample_noise(n, generator=generator)
-    z_dim = getattr(model, "z_dim", None)
-    if z_dim is None:
-        raise UserError(
-            f"{type(model).__name__} needs a z_dim attribute or a "
-            "sample_noise(n, generator=...) method for ImageGrid"
-        )
-    return torch.randn(n, z_dim, generator=generator)
+    return sample_noise(model, n, generator=torch.Generator().manual_seed(seed))
 
 
 class ImageGrid(Extension):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ignite.distributed as idist
 from torch import nn
 
 from ..extension import Extension
@@ -43,6 +44,8 @@ class _Snapshot(Extension):
         trainer.save(path)
 
     def __call__(self, trainer: Trainer) -> None:
+        if idist.get_rank() != 0:  # every rank holds the same weights; one writes them
+            return
         path = trainer.out / _format(self.filename, trainer)
         self.write(trainer, path)
         if path.name in self.written:

@@ -46,7 +46,7 @@ class ArticleGenerator(nn.Module):
 
     Example:
         >>> gen = ArticleGenerator(z_dim=64)
-        >>> gen(gen.sample_noise(2)).shape
+        >>> gen(torch.randn(2, 64)).shape
         torch.Size([2, 1, 28, 28])
     """
 
@@ -61,19 +61,6 @@ class ArticleGenerator(nn.Module):
             nn.Tanh(),
         )
         dcgan_init_(self)
-
-    def sample_noise(
-        self,
-        n: int,
-        device: torch.device | str | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Standard normal noise of shape (n, z_dim), drawn on ``device`` (or the
-        generator's device) so training never copies noise from the host."""
-        if generator is not None:
-            noise = torch.randn(n, self.z_dim, generator=generator, device=generator.device)
-            return noise if device is None else noise.to(device)
-        return torch.randn(n, self.z_dim, device=device)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z.view(len(z), self.z_dim, 1, 1))

@@ -10,27 +10,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import UserError
+from ..models.noise import sample_noise
 from ..reporter import report
 from .base import Updater
 
-__all__ = ["GANUpdater", "sample_noise"]
-
-
-def sample_noise(gen: nn.Module, n: int, device: torch.device) -> torch.Tensor:
-    """Noise for ``gen``: its ``sample_noise(n, device=...)`` if it has one, else
-    ``randn(n, gen.z_dim)``.
-
-    Example:
-        >>> z = sample_noise(gen, 64, torch.device("cpu"))
-    """
-    if hasattr(gen, "sample_noise"):
-        return gen.sample_noise(n, device=device)
-    z_dim = getattr(gen, "z_dim", None)
-    if z_dim is None:
-        raise UserError(
-            f"{type(gen).__name__} needs a z_dim attribute or a sample_noise(n, device) method"
-        )
-    return torch.randn(n, z_dim, device=device)
+__all__ = ["GANUpdater", "real_images"]
 
 
 def real_images(batch: Any) -> torch.Tensor:
