@@ -65,8 +65,10 @@ class IntervalTrigger:
         self.unit = unit
 
     def __call__(self, trainer: Trainer) -> bool:
-        if self.unit == "iteration" and isinstance(self.period, int):
-            return trainer.iteration % self.period == 0
+        if float(self.period).is_integer():
+            # Whole periods: integer arithmetic, exact and cheapest on the hot path.
+            every = int(self.period) * (trainer.epoch_length if self.unit == "epoch" else 1)
+            return trainer.iteration % every == 0
         previous, current = _position(trainer, self.unit)
         return math.floor(current / self.period + 1e-9) > math.floor(previous / self.period + 1e-9)
 

@@ -34,6 +34,8 @@ def plot_records(records: list[dict[str, Any]], keys: list[str], x_key: str, pat
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6.4, 4.8))
+    # Fixed margins instead of tight_layout(), which takes a third of the drawing time.
+    figure.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.97)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for key in keys:
@@ -49,7 +51,6 @@ def plot_records(records: list[dict[str, Any]], keys: list[str], x_key: str, pat
     axes.grid(True, alpha=0.3)
     if axes.lines:
         axes.legend()
-    figure.tight_layout()
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"), suffix=".png")
 
 
