@@ -123,7 +123,12 @@ class Trainer:
     @property
     def is_finished(self) -> bool:
         """Whether the stop trigger's epoch or iteration limit is reached (after a resume)."""
-        return self.iteration > 0 and Engine._is_done(self.engine.state)
+        state = self.engine.state
+        if state.max_iters is not None:
+            limit = state.max_iters
+        else:
+            limit = (state.max_epochs or 0) * (state.epoch_length or self.updater.epoch_length)
+        return 0 < limit <= self.iteration
 
     @property
     def elapsed_time(self) -> float:
