@@ -1,6 +1,14 @@
 """Updaters: one training iteration each; subclass :class:`Updater` for your own."""
 
-from .base import Updater, move_to_device, resolve_device
+from .base import PRECISIONS, Updater, move_to_device, resolve_device
+from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
 
-__all__ = ["GANUpdater", "Updater", "move_to_device", "resolve_device"]
+__all__ = [
+    "PRECISIONS",
+    "ExponentialMovingAverage",
+    "GANUpdater",
+    "Updater",
+    "move_to_device",
+    "resolve_device",
+]

@@ -30,6 +30,9 @@ class GANUpdater(Updater):
     ``dis_batch="joint"`` feeds real and fake through D in one concatenated batch
     (shared BatchNorm statistics); ``"separate"`` uses two forwards. The generator
     steps once every ``n_dis`` iterations; the discriminator every iteration.
+    ``ema_decay`` keeps an EMA of the generator as ``models["gen_ema"]``;
+    ``precision`` and ``grad_clip`` are the base :class:`Updater`'s. The other GAN
+    updaters subclass this one and override :meth:`update_core`.
 
     Example:
         >>> updater = GANUpdater(loader, gen, dis, opt_gen, opt_dis, device="cpu")
@@ -48,6 +51,8 @@ class GANUpdater(Updater):
         n_dis: int = 1,
         converter: Callable[[Any, torch.device], Any] | None = None,
         grad_clip: float | None = None,
+        precision: str = "fp32",
+        ema_decay: float | None = None,
     ) -> None:
         if dis_batch not in ("separate", "joint"):
             raise UserError(f"dis_batch must be 'separate' or 'joint', got {dis_batch!r}")
@@ -60,6 +65,8 @@ class GANUpdater(Updater):
             device=device,
             converter=converter,
             grad_clip=grad_clip,
+            precision=precision,
+            ema=None if ema_decay is None else {"gen": ema_decay},
         )
         self.dis_batch = dis_batch
         self.n_dis = n_dis
@@ -77,14 +84,19 @@ class GANUpdater(Updater):
     def update_core(self, batch: Any) -> None:
         gen, dis = self.models["gen"], self.models["dis"]
         x = real_images(batch)
-        fake = gen(sample_noise(gen, len(x), self.device))
-
-        y_real, y_fake = self.discriminate(x, fake.detach())
-        loss_dis = (F.softplus(-y_real).mean() + F.softplus(y_fake).mean()) / 2
+        with self.autocast():
+            fake = gen(sample_noise(gen, len(x), self.device))
+            y_real, y_fake = self.discriminate(x, fake.detach())
+            loss_dis = (F.softplus(-y_real).mean() + F.softplus(y_fake).mean()) / 2
         self.step("dis", loss_dis)
         report({"dis/loss": loss_dis})
 
-        if (self.iteration + 1) % self.n_dis == 0:
-            loss_gen = F.softplus(-dis(fake)).mean()
+        if self.generator_steps_now():
+            with self.autocast():
+                loss_gen = F.softplus(-dis(fake)).mean()
             self.step("gen", loss_gen)
             report({"gen/loss": loss_gen})
+
+    def generator_steps_now(self) -> bool:
+        """Whether this iteration ends with a generator step (every ``n_dis``-th)."""
+        return (self.iteration + 1) % self.n_dis == 0
