@@ -37,6 +37,7 @@ __all__ = [
     "list_snapshots",
     "load_snapshot",
     "read_snapshot",
+    "require_snapshots",
     "restore_rng",
 ]
 
@@ -147,6 +148,16 @@ def list_snapshots(directory: str | os.PathLike) -> list[Path]:
     return sorted(Path(directory).glob("snapshot*.pt"))
 
 
+def require_snapshots(directory: str | os.PathLike) -> list[Path]:
+    """:func:`list_snapshots`, but an empty or missing directory is a :class:`UserError`."""
+    files = list_snapshots(directory) if Path(directory).is_dir() else []
+    if not files:
+        raise UserError(
+            f"{directory}: no snapshot*.pt files here; train with --out {directory} first"
+        )
+    return files
+
+
 def latest_snapshot(directory: str | os.PathLike) -> Path | None:
     """The snapshot in ``directory`` with the highest iteration, or ``None``.
 
@@ -209,6 +220,17 @@ class Snapshot:
         module = build_model(spec["name"], **spec["kwargs"])
         load_module_state(module, state, name)
         return module.to(device).eval()
+
+    def generator(self, name: str = "gen", device: str | torch.device = "cpu") -> nn.Module:
+        """Generator ``name``, or its EMA copy ``<name>_ema`` when the snapshot has one
+        (the weights a user samples from), rebuilt and in eval mode."""
+        if name not in self.model_names:
+            raise UserError(
+                f"{self.path}: no generator {name!r} in this snapshot (models: "
+                f"{', '.join(self.model_names)}); it needs a GAN snapshot or --model NAME"
+            )
+        averaged = f"{name}_ema"
+        return self.model(averaged if averaged in self.model_names else name, device)
 
 
 def load_snapshot(

@@ -179,3 +179,15 @@ def test_nan_loss_stops_with_key_and_iteration(tmp_path):
     result = run_cli("train", "gan", *QUICK, "--out", str(tmp_path), "--lr", "1e38")
     assert_one_line_error(result, "non-finite value in '", "/loss' at iteration ")
     assert not list(tmp_path.glob("snapshot*.pt"))
+
+
+def test_montage_draws_one_row_per_snapshot(gan_run, tmp_path):
+    out, _ = gan_run
+    target = tmp_path / "montage.png"
+    result = run_cli("montage", str(out), "-o", str(target), "-n", "6")
+    assert result.returncode == 0, result.stderr
+    assert "2 rows of 6 samples" in result.stdout
+    width, height = Image.open(target).size
+    assert height == 2 * (2 * 30 + 2)  # two rows of 28-pixel samples, drawn at double size
+    assert width == 2 * (6 * 30 + 2) + 110  # plus the margin of the row labels
+    assert_one_line_error(run_cli("montage", str(tmp_path)), "no snapshot*.pt files")

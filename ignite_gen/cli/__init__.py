@@ -1,4 +1,4 @@
-"""The ``ignite-gen`` command: ``train``, ``inspect`` and ``sample``.
+"""The ``ignite-gen`` command: ``train``, ``inspect``, ``sample``, ``montage``.
 
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
 with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import UserError
-from . import inspect, sample, train
+from . import inspect, montage, sample, train
 
 __all__ = ["build_parser", "main"]
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     inspect.add_parser(commands)
     sample.add_parser(commands)
+    montage.add_parser(commands)
     return parser
 
 

@@ -7,8 +7,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import UserError
-from ..snapshot import Snapshot, list_snapshots, load_snapshot
+from ..snapshot import Snapshot, load_snapshot, require_snapshots
 
 __all__ = ["add_parser", "last_log_record", "run"]
 
@@ -48,11 +47,7 @@ def _number(value: Any) -> str:
 
 
 def inspect_directory(directory: Path) -> None:
-    files = list_snapshots(directory)
-    if not files:
-        raise UserError(
-            f"{directory}: no snapshot*.pt files here; train with --out {directory} first"
-        )
+    files = require_snapshots(directory)
     rows, keys = [], []
     for path in files:
         snap = load_snapshot(path, mmap=True)

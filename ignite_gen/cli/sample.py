@@ -40,7 +40,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="noise seed; 0 (default) gives the noise of the epoch grids",
     )
     parser.add_argument(
-        "--model", default="gen", help="name of the generator in the snapshot (default gen)"
+        "--model",
+        default="gen",
+        help="generator in the snapshot; its EMA copy is used when saved (default gen)",
     )
     parser.add_argument("--device", default="cpu", help="device to sample on (default cpu)")
     parser.set_defaults(handler=run)
@@ -50,13 +52,8 @@ def run(args: argparse.Namespace) -> None:
     if args.num < 1:
         raise UserError(f"-n {args.num}: need at least one image")
     snap = load_snapshot(args.file)
-    if args.model not in snap.model_names:
-        raise UserError(
-            f"{args.file}: no generator {args.model!r} in this snapshot (models: "
-            f"{', '.join(snap.model_names)}); sample needs a GAN snapshot or --model NAME"
-        )
     device = torch.device(args.device)
-    gen = snap.model(args.model, device=device)
+    gen = snap.generator(args.model, device=device)
     # The same seeded noise as ImageGrid: --seed 0 redraws the training's epoch grids.
     noise = sample_noise(gen, args.num, device, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
