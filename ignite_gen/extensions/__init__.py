@@ -13,6 +13,7 @@ from .log_report import LogReport
 from .plot_report import PlotReport
 from .print_report import PrintReport
 from .progress_bar import ProgressBar
+from .sample_quality import SampleQuality
 from .snapshot import snapshot, snapshot_object
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PlotReport",
     "PrintReport",
     "ProgressBar",
+    "SampleQuality",
     "snapshot",
     "snapshot_object",
 ]

@@ -1,0 +1,52 @@
+"""Sample-quality metrics that work offline, on a classifier the project trains itself.
+
+Example:
+    >>> from ignite_gen.metrics import sample_quality, real_data_scores
+    >>> sample_quality(images)  # images: (N, 1, 28, 28) in [-1, 1]
+    {'fid': 131.2, 'is': 7.9, 'coverage': 10, 'kl_uniform': 0.03}
+    >>> real_data_scores()["fid"]  # the floor: real training images vs held-out ones
+"""
+
+from .classifier import (
+    RECIPE,
+    MnistClassifier,
+    cache_path,
+    classifier_accuracy,
+    held_out_split,
+    load_classifier,
+    train_classifier,
+)
+from .quality import (
+    MAX_REFERENCE,
+    check_mnist_shaped,
+    check_sample_count,
+    class_counts,
+    class_coverage,
+    classify,
+    kl_uniform,
+    real_data_scores,
+    reference_images,
+    sample_quality,
+    scores_from_outputs,
+)
+
+__all__ = [
+    "MAX_REFERENCE",
+    "RECIPE",
+    "MnistClassifier",
+    "cache_path",
+    "check_mnist_shaped",
+    "check_sample_count",
+    "class_counts",
+    "class_coverage",
+    "classifier_accuracy",
+    "classify",
+    "held_out_split",
+    "kl_uniform",
+    "load_classifier",
+    "real_data_scores",
+    "reference_images",
+    "sample_quality",
+    "scores_from_outputs",
+    "train_classifier",
+]
