@@ -35,7 +35,7 @@ from .triggers import (
     MinValueTrigger,
     OnceTrigger,
 )
-from .updaters import GANUpdater, Updater
+from .updaters import EBGANUpdater, GANUpdater, LSGANUpdater, Updater, WGANUpdater
 
 # A library adds no output handler of its own; users opt in with logging.basicConfig().
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -45,10 +45,12 @@ __all__ = [
     "PRIORITY_READER",
     "PRIORITY_WRITER",
     "DictSummary",
+    "EBGANUpdater",
     "EarlyStoppingTrigger",
     "Extension",
     "GANUpdater",
     "IntervalTrigger",
+    "LSGANUpdater",
     "ManualScheduleTrigger",
     "MaxValueTrigger",
     "MinValueTrigger",
@@ -58,6 +60,7 @@ __all__ = [
     "Trainer",
     "Updater",
     "UserError",
+    "WGANUpdater",
     "__version__",
     "extensions",
     "load_snapshot",

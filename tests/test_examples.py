@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from ignite_gen import load_snapshot
 
@@ -52,6 +53,19 @@ def test_custom_updater_example(tmp_path):
     assert (tmp_path / "loss.png").is_file()
     snap = load_snapshot(tmp_path / "snapshot_epoch_0002.pt")
     assert snap.model_names == ["main"] and snap.metadata["updater"] == "VAEUpdater"
+
+
+@pytest.mark.parametrize("name", ["train_ebgan.py", "train_wgan.py", "train_lsgan.py"])
+def test_gan_family_examples(name, tmp_path):
+    args = ["--epochs", "1", "--images", "256", "--device", "cpu", "--out", str(tmp_path)]
+    result = run_example(name, *args)
+    assert "dis/loss" in result.stdout
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert len(records) == 1 and records[0]["epoch"] == 1 and "dis/loss" in records[0]
+    assert (tmp_path / "images" / "epoch_0001.png").is_file()
+    snap = load_snapshot(tmp_path / "snapshot_epoch_0001.pt")  # rebuilt by registry name
+    images = snap.generator()(torch.randn(2, 64))
+    assert snap.model("dis")(images).shape == (images.shape if "ebgan" in name else (2, 1))
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)

@@ -1,4 +1,5 @@
-"""The DCGAN article's networks for 28x28 MNIST (noise 64, widths 128 and 16)."""
+"""DCGAN networks for 28x28 MNIST: a standard small pair (``dcgan-generator`` and
+``dcgan-discriminator``) and the DCGAN article's (noise 64, widths 128 and 16)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from torch import nn
 
 from .registry import register_model
 
-__all__ = ["ArticleDiscriminator", "ArticleGenerator", "dcgan_init_"]
+__all__ = [
+    "ArticleDiscriminator",
+    "ArticleGenerator",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "dcgan_init_",
+]
 
 
 def dcgan_init_(module: nn.Module) -> nn.Module:
-    """DCGAN initialisation, in place: convolutions N(0, 0.02), BatchNorm scale N(1, 0.02).
+    """DCGAN initialisation, in place: convolution and linear weights N(0, 0.02),
+    BatchNorm (1d and 2d) scale N(1, 0.02).
 
     The article draws the BatchNorm scale from N(0, 0.02), which multiplies every
     normalised activation by about 0.02 and starves the signal; the DCGAN reference
@@ -25,7 +33,7 @@ def dcgan_init_(module: nn.Module) -> nn.Module:
             nn.init.normal_(layer.weight, 0.0, 0.02)
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.BatchNorm2d):
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
     return module
@@ -85,3 +93,69 @@ class ArticleDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).view(len(x), -1)
+
+
+@register_model("dcgan-generator")
+class DCGANGenerator(nn.Module):
+    """The standard small DCGAN generator: noise (N, z_dim) to images (N, channels, 28, 28)
+    in [-1, 1].
+
+    A linear layer to ``2 * hidden`` maps of 7x7, then transposed convolutions
+    7x7 -> 14x14 (``hidden`` channels) -> 28x28, with BatchNorm and ReLU between
+    and tanh at the end. Layers followed by BatchNorm have no bias (it would cancel).
+
+    Example:
+        >>> gen = DCGANGenerator(z_dim=64, hidden=64)
+        >>> gen(torch.randn(2, 64)).shape
+        torch.Size([2, 1, 28, 28])
+    """
+
+    def __init__(self, z_dim: int = 64, hidden: int = 64, channels: int = 1) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        self.project = nn.Linear(z_dim, 2 * hidden * 7 * 7, bias=False)
+        self.net = nn.Sequential(
+            nn.BatchNorm2d(2 * hidden),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(2 * hidden, hidden, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(hidden),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(hidden, channels, 4, 2, 1),
+            nn.Tanh(),
+        )
+        dcgan_init_(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.project(z).view(len(z), -1, 7, 7))
+
+
+@register_model("dcgan-discriminator")
+class DCGANDiscriminator(nn.Module):
+    """The standard small DCGAN discriminator: images (N, channels, 28, 28) to logits (N, 1).
+
+    Strided convolutions 28x28 -> 14x14 (``hidden`` channels) -> 7x7 (``2 * hidden``)
+    with LeakyReLU 0.2, BatchNorm on the second only, and a linear head.
+    ``batch_norm=False`` leaves the normalisation out: a WGAN-GP critic needs that,
+    since its gradient penalty is per sample and BatchNorm mixes the samples of a batch.
+    The raw output also serves as the critic of WGAN and the regression target of LSGAN.
+
+    Example:
+        >>> DCGANDiscriminator(hidden=8)(torch.zeros(2, 1, 28, 28)).shape
+        torch.Size([2, 1])
+    """
+
+    def __init__(self, channels: int = 1, hidden: int = 64, batch_norm: bool = True) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, hidden, 4, 2, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(hidden, 2 * hidden, 4, 2, 1, bias=not batch_norm),
+            *([nn.BatchNorm2d(2 * hidden)] if batch_norm else []),
+            nn.LeakyReLU(0.2, True),
+            nn.Flatten(),
+            nn.Linear(2 * hidden * 7 * 7, 1),
+        )
+        dcgan_init_(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)

@@ -1,14 +1,23 @@
 """Updaters: one training iteration each; subclass :class:`Updater` for your own."""
 
 from .base import PRECISIONS, Updater, move_to_device, resolve_device
+from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
+from .lsgan import LSGANUpdater
+from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
     "PRECISIONS",
+    "EBGANUpdater",
     "ExponentialMovingAverage",
     "GANUpdater",
+    "LSGANUpdater",
     "Updater",
+    "WGANUpdater",
+    "gradient_penalty",
     "move_to_device",
+    "pullaway_term",
+    "reconstruction_energy",
     "resolve_device",
 ]

@@ -1,0 +1,146 @@
+"""WGANUpdater: the Wasserstein GAN, with weight clipping (WGAN) or a gradient penalty (WGAN-GP)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import UserError
+from ..models.noise import sample_noise
+from ..reporter import report
+from .gan import GANUpdater, real_images
+
+__all__ = ["WGANUpdater", "gradient_penalty"]
+
+
+def gradient_penalty(
+    critic: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP's penalty ``mean((||grad critic(x_hat)||_2 - 1) ** 2)``, unweighted.
+
+    ``x_hat = eps * real + (1 - eps) * fake`` with one ``eps ~ U[0, 1]`` per sample (from
+    ``generator`` when given, else the global RNG on ``real``'s device); each sample's
+    gradient is that of ``critic(x_hat).sum()`` with respect to its own ``x_hat``, which
+    is the per-sample gradient as long as the critic treats samples independently (no
+    BatchNorm). ``real`` and ``fake`` are detached: the penalty trains the critic only.
+    The graph is kept (``create_graph=True``) so the penalty can be back-propagated.
+
+    Example:
+        >>> critic = build_model("dcgan-discriminator", batch_norm=False)
+        >>> loss_dis = critic(fake).mean() - critic(real).mean()
+        >>> loss_dis = loss_dis + 10.0 * gradient_penalty(critic, real, fake)
+    """
+    shape = (len(real),) + (1,) * (real.dim() - 1)
+    if generator is None:
+        eps = torch.rand(shape, device=real.device)
+    else:
+        eps = torch.rand(shape, generator=generator, device=generator.device).to(real.device)
+    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).float().sum(), x_hat, create_graph=True)
+    return (grad.float().flatten(1).norm(2, dim=1) - 1).square().mean()
+
+
+class WGANUpdater(GANUpdater):
+    """Wasserstein GAN: D is a critic whose mean score gap estimates the Wasserstein distance.
+
+    Critic loss ``mean(D(G(z))) - mean(D(x))``, one critic step per iteration; every
+    ``n_critic``-th iteration the generator also steps, on ``-mean(D(G(z)))`` from a fresh
+    critic forward. After every critic step each critic parameter is clipped to
+    ``[-clip, clip]`` on the device. ``gradient_penalty=lam`` adds
+    ``lam * gradient_penalty(...)`` to the critic loss (WGAN-GP); ``clip="auto"`` means
+    0.01 without a penalty and no clipping with one (``clip=None`` turns clipping off;
+    an explicit number clips also with a penalty). The papers use RMSprop 5e-5 (WGAN)
+    and Adam 1e-4, betas (0.5, 0.9), ``lam = 10`` (WGAN-GP); a WGAN-GP critic must not use
+    BatchNorm. The other options are :class:`GANUpdater`'s. Reports ``dis/loss``,
+    ``dis/wasserstein`` (``mean(D(x)) - mean(D(G(z)))``), ``dis/gp`` (the unweighted
+    penalty, with one) and ``gen/loss``.
+
+    Example:
+        >>> gen, critic = build_model("dcgan-generator"), build_model("dcgan-discriminator")
+        >>> rmsprop = lambda m: torch.optim.RMSprop(m.parameters(), lr=5e-5)
+        >>> updater = WGANUpdater(loader, gen, critic, rmsprop(gen), rmsprop(critic))
+    """
+
+    def __init__(
+        self,
+        iterator: Iterable,
+        gen: nn.Module,
+        dis: nn.Module,
+        opt_gen: torch.optim.Optimizer,
+        opt_dis: torch.optim.Optimizer,
+        device: str | torch.device | None = "auto",
+        *,
+        n_critic: int = 5,
+        clip: float | str | None = "auto",
+        gradient_penalty: float | None = None,
+        dis_batch: str = "separate",
+        converter: Callable[[Any, torch.device], Any] | None = None,
+        grad_clip: float | None = None,
+        precision: str = "fp32",
+        ema_decay: float | None = None,
+    ) -> None:
+        if n_critic < 1:
+            raise UserError(f"n_critic must be at least 1, got {n_critic}")
+        if gradient_penalty is not None and not gradient_penalty > 0:
+            raise UserError(
+                f"gradient_penalty must be positive (None turns it off), got {gradient_penalty}"
+            )
+        if clip == "auto":
+            clip = 0.01 if gradient_penalty is None else None
+        if clip is not None and (isinstance(clip, str) or not clip > 0):
+            raise UserError(f"clip must be positive, 'auto' or None (no clipping), got {clip!r}")
+        super().__init__(
+            iterator,
+            gen,
+            dis,
+            opt_gen,
+            opt_dis,
+            device=device,
+            dis_batch=dis_batch,
+            n_dis=n_critic,
+            converter=converter,
+            grad_clip=grad_clip,
+            precision=precision,
+            ema_decay=ema_decay,
+        )
+        self.n_critic = n_critic
+        self.clip = None if clip is None else float(clip)
+        self.gradient_penalty = None if gradient_penalty is None else float(gradient_penalty)
+        self._critic_params = list(dis.parameters())
+
+    def update_core(self, batch: Any) -> None:
+        gen, critic = self.models["gen"], self.models["dis"]
+        x = real_images(batch)
+        step_gen = self.generator_steps_now()
+        with self.autocast():
+            # Without a generator step this iteration, G's graph would only be discarded.
+            with torch.set_grad_enabled(step_gen):
+                fake = gen(sample_noise(gen, len(x), self.device))
+            score_real, score_fake = (s.float() for s in self.discriminate(x, fake.detach()))
+            loss_dis = score_fake.mean() - score_real.mean()
+            if self.gradient_penalty is not None:
+                penalty = gradient_penalty(critic, x, fake)
+                loss_dis = loss_dis + self.gradient_penalty * penalty
+                report({"dis/gp": penalty})
+        self.step("dis", loss_dis)
+        if self.clip is not None:
+            self.clip_critic()
+        report({"dis/loss": loss_dis, "dis/wasserstein": score_real.mean() - score_fake.mean()})
+
+        if step_gen:
+            with self.autocast():
+                loss_gen = -critic(fake).float().mean()
+            self.step("gen", loss_gen)
+            report({"gen/loss": loss_gen})
+
+    @torch.no_grad()
+    def clip_critic(self) -> None:
+        """Clamp every critic parameter to ``[-clip, clip]`` in place, on the device."""
+        torch._foreach_clamp_min_(self._critic_params, -self.clip)
+        torch._foreach_clamp_max_(self._critic_params, self.clip)
