@@ -221,16 +221,21 @@ class Snapshot:
         load_module_state(module, state, name)
         return module.to(device).eval()
 
-    def generator(self, name: str = "gen", device: str | torch.device = "cpu") -> nn.Module:
-        """Generator ``name``, or its EMA copy ``<name>_ema`` when the snapshot has one
-        (the weights a user samples from), rebuilt and in eval mode."""
+    def generator_name(self, name: str = "gen", prefer_ema: bool = True) -> str:
+        """``<name>_ema`` when the snapshot holds that EMA copy (the weights users sample
+        from) and ``prefer_ema``, else ``name``; a missing generator is a :class:`UserError`.
+        """
         if name not in self.model_names:
             raise UserError(
                 f"{self.path}: no generator {name!r} in this snapshot (models: "
                 f"{', '.join(self.model_names)}); it needs a GAN snapshot or --model NAME"
             )
         averaged = f"{name}_ema"
-        return self.model(averaged if averaged in self.model_names else name, device)
+        return averaged if prefer_ema and averaged in self.model_names else name
+
+    def generator(self, name: str = "gen", device: str | torch.device = "cpu") -> nn.Module:
+        """The generator :meth:`generator_name` picks, rebuilt and in eval mode."""
+        return self.model(self.generator_name(name), device)
 
 
 def load_snapshot(

@@ -35,12 +35,8 @@ class _Entry:
     def every_iteration(self) -> bool:
         # Most extensions run every iteration; skipping their trigger call saves a
         # measurable share of the per-iteration overhead.
-        trigger = self.trigger
-        return (
-            isinstance(trigger, IntervalTrigger)
-            and trigger.unit == "iteration"
-            and (trigger.period == 1)
-        )
+        every = (getattr(self.trigger, "period", None), getattr(self.trigger, "unit", None))
+        return isinstance(self.trigger, IntervalTrigger) and every == (1, "iteration")
 
 
 class Trainer:

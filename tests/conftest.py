@@ -6,6 +6,18 @@ import pytest
 import torch
 
 from ignite_gen import Updater, report
+from ignite_gen.metrics import classifier as classifier_module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def metric_cache(tmp_path_factory):
+    """One metric-classifier training per test session, in a private cache directory
+    that CLI subprocesses inherit through the environment (never the user's cache)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IGNITE_GEN_CACHE", str(tmp_path_factory.mktemp("ignite-gen-cache")))
+        classifier_module._cached_payload.cache_clear()
+        yield
+    classifier_module._cached_payload.cache_clear()
 
 
 class RegressionUpdater(Updater):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 from conftest import make_regression_updater
 from PIL import Image
 
-from ignite_gen import Trainer
+from ignite_gen import Trainer, load_snapshot
 from ignite_gen.cli import main
 from ignite_gen.extensions import snapshot
 from ignite_gen.run_lock import RunLock
@@ -24,6 +25,8 @@ QUICK = [
     "--device",
     "cpu",
     "--no-progress",
+    "--metric-samples",
+    "0",
 ]
 
 
@@ -90,7 +93,7 @@ def test_inspect_directory_and_file(gan_run):
     assert rows[2].split()[:3] == ["snapshot_epoch_0002.pt", "2", "16"]
     detail = run_cli("inspect", str(out / "snapshot_epoch_0002.pt"))
     assert detail.returncode == 0, detail.stderr
-    for fragment in ("dcgan-article-generator", "parameters", "Adam", "iteration 16", "gen/loss"):
+    for fragment in ("dcgan-generator", "parameters", "Adam", "iteration 16", "gen/loss"):
         assert fragment in detail.stdout
 
 
@@ -170,7 +173,7 @@ def test_snapshot_of_a_different_model_names_the_keys(gan_run, tmp_path):
     assert_one_line_error(
         result,
         "snapshot_epoch_0002.pt: model 'gen' does not match",
-        "net.0.weight is (64, 512, 3, 3) in the snapshot, (32, 512, 3, 3) here",
+        "project.weight is (6272, 64) in the snapshot, (6272, 32) here",
     )
 
 
@@ -191,3 +194,35 @@ def test_montage_draws_one_row_per_snapshot(gan_run, tmp_path):
     assert height == 2 * (2 * 30 + 2)  # two rows of 28-pixel samples, drawn at double size
     assert width == 2 * (6 * 30 + 2) + 110  # plus the margin of the row labels
     assert_one_line_error(run_cli("montage", str(tmp_path)), "no snapshot*.pt files")
+
+
+@pytest.mark.parametrize("method", ["ebgan", "wgan", "lsgan"])
+def test_every_method_trains_from_the_command_line(method, tmp_path):
+    result = run_cli("train", method, *QUICK, "--epochs", "1", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "snapshot_epoch_0001.pt").is_file()
+    assert (
+        load_snapshot(tmp_path / "snapshot_epoch_0001.pt").metadata["hparams"]["method"] == method
+    )
+
+
+def test_metrics_each_epoch_agree_with_evaluate(tmp_path):
+    args = [*QUICK[:-2], "--metric-samples", "200", "--epochs", "1", "--ema-decay", "0.9"]
+    result = run_cli("train", "gan", *args, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "untrained generator: FID" in result.stdout and "final generator: FID" in result.stdout
+    record = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
+    evaluated = run_cli("evaluate", str(tmp_path / "snapshot_epoch_0001.pt"), "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    scores = json.loads(evaluated.stdout)
+    assert scores["model"] == "gen_ema" and scores["n"] == 200
+    for key in ("fid", "is", "coverage"):
+        assert scores[key] == pytest.approx(record[f"gen/{key}"], rel=1e-6)
+    table = run_cli("inspect", str(tmp_path))
+    assert "gen/fid" in table.stdout.splitlines()[0]
+
+
+def test_unknown_method_is_a_one_line_error():
+    unknown = run_cli("train", "vae")
+    assert_one_line_error(unknown, "invalid choice: 'vae'", "ignite-gen train --help")
+    assert_one_line_error(run_cli("train", "gan", "--epochs", "x"), "--epochs: invalid int")

@@ -42,16 +42,6 @@ N = 200  # samples per score in the training tests: enough for a 128-d covarianc
 SEED = 5  # not the default 0: evaluate must find the run's seed in the snapshot
 
 
-@pytest.fixture(scope="session", autouse=True)
-def metric_cache(tmp_path_factory):
-    """One classifier training per test session, in a private cache directory."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("IGNITE_GEN_CACHE", str(tmp_path_factory.mktemp("ignite-gen-cache")))
-        classifier_module._cached_payload.cache_clear()
-        yield
-    classifier_module._cached_payload.cache_clear()
-
-
 def test_split_is_balanced_and_classifier_generalises():
     train_x, train_y, held_x, held_y = held_out_split()
     assert torch.bincount(train_y).tolist() == [400] * 10

@@ -1,4 +1,4 @@
-"""The ``ignite-gen`` command: ``train``, ``inspect``, ``sample``, ``montage``.
+"""The ``ignite-gen`` command: ``train``, ``inspect``, ``sample``, ``montage``, ``evaluate``.
 
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
 with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
@@ -9,16 +9,24 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import UserError
-from . import inspect, montage, sample, train
+from . import evaluate, inspect, montage, sample, train
 
 __all__ = ["build_parser", "main"]
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    # argparse prints the whole usage before an error; one line that points at --help
+    # is what every other mistake in ignite-gen gets. Sub-parsers inherit the class.
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"ignite-gen: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ignite-gen`` with all sub-commands."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="ignite-gen",
         description="Train generative models with Chainer-style trainers on PyTorch-Ignite, "
         "then inspect and sample the snapshots they leave.",
@@ -32,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_parser(commands)
     sample.add_parser(commands)
     montage.add_parser(commands)
+    evaluate.add_parser(commands)
     return parser
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import torch
 
-from ..errors import UserError
 from ..extensions.sample_quality import score_generator
 from ..metrics.classifier import load_classifier
 from ..metrics.quality import check_sample_count, real_data_scores
@@ -96,16 +95,10 @@ def evaluate_snapshot(
     if n is not None:
         check_sample_count(n)
     snap = load_snapshot(file)
-    names = snap.model_names
-    if model not in names:
-        raise UserError(
-            f"{file}: no generator {model!r} in this snapshot (models: {', '.join(names)}); "
-            "evaluate needs a GAN snapshot or --model NAME"
-        )
+    name = snap.generator_name(model, prefer_ema)
     logged = logged_settings(snap, model) or {"n": 1000, "seed": 0}
     n = logged["n"] if n is None else n
     seed = logged["seed"] if seed is None else seed
-    name = f"{model}_ema" if prefer_ema and f"{model}_ema" in names else model
     device = torch.device(device)
     generator = snap.model(name, device=device)
     # The classifier loads inside, after the shape check: a non-MNIST generator fails

@@ -1,4 +1,4 @@
-"""``ignite-gen train gan``: DCGAN on the bundled MNIST subset or a full MNIST directory."""
+"""``ignite-gen train gan|ebgan|wgan|lsgan``: GANs on the bundled MNIST subset or full MNIST."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ import torch
 from .. import extensions
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
-from ..models import build_model
+from ..extensions.sample_quality import score_generator
 from ..snapshot import latest_snapshot
 from ..trainer import Trainer
-from ..updaters import GANUpdater, resolve_device
+from ..updaters import PRECISIONS, resolve_device
+from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
-
-ARCHITECTURES = {"dcgan-article": ("dcgan-article-generator", "dcgan-article-discriminator")}
 
 
 def _add_common(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
@@ -53,51 +52,64 @@ def _add_common(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "train", help="train a model", description="Train a model; see each method's --help."
-    )
-    methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
-    gan = methods.add_parser(
-        "gan",
-        help="DCGAN with the non-saturating GAN loss on MNIST",
-        description="DCGAN on MNIST: the bundled 5,000-image subset, or full MNIST from "
-        "--data-root. Writes log.jsonl, loss.png, images/epoch_NNNN.png and "
-        "snapshot_epoch_NNNN.pt into --out.",
-    )
-    _add_common(gan, epochs=5, batch_size=64)
-    gan.add_argument(
+def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
+    parser.add_argument(
         "--data-root",
         type=Path,
         default=None,
         help="a torchvision MNIST directory (MNIST/raw/...); default: the bundled subset",
     )
-    gan.add_argument(
+    parser.add_argument(
         "--max-images",
         type=int,
         default=None,
         metavar="N",
         help="train on the first N images only (quick trials)",
     )
-    gan.add_argument(
-        "--arch",
-        choices=sorted(ARCHITECTURES),
-        default="dcgan-article",
-        help="networks (default dcgan-article)",
+    parser.add_argument("--arch", choices=method.archs, help="networks (default %(default)s)")
+    parser.add_argument("--z-dim", type=int, default=64, help="noise dimension (default 64)")
+    parser.add_argument("--lr", type=float, help="learning rate (default %(default)s)")
+    parser.add_argument(
+        "--ema-decay",
+        type=float,
+        default=None,
+        help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
     )
-    gan.add_argument("--z-dim", type=int, default=64, help="noise dimension (default 64)")
-    gan.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (default 2e-4)")
-    gan.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
-    gan.add_argument(
-        "--dis-batch",
-        choices=("separate", "joint"),
-        default="separate",
-        help="D sees real and fake in two batches or one (default separate)",
+    parser.add_argument(
+        "--precision",
+        choices=sorted(PRECISIONS),
+        default="fp32",
+        help="autocast precision of the forward passes (default fp32)",
     )
-    gan.add_argument(
-        "--n-dis", type=int, default=1, help="discriminator steps per generator step (default 1)"
+    parser.add_argument(
+        "--grad-clip", type=float, default=None, help="clip gradient norms to this value"
     )
-    gan.set_defaults(handler=run)
+    parser.add_argument(
+        "--metric-samples",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="samples for the per-epoch FID, IS and digit coverage; 0 skips them (default 1000)",
+    )
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train", help="train a model", description="Train a model; see each method's --help."
+    )
+    methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
+    for name, method in METHODS.items():
+        sub = methods.add_parser(
+            name,
+            help=method.help,
+            description=f"{method.description} On MNIST: the bundled 5,000-image subset, "
+            "or full MNIST from --data-root. Writes log.jsonl, loss.png, "
+            "images/epoch_NNNN.png and snapshot_epoch_NNNN.pt into --out.",
+        )
+        _add_common(sub, epochs=5, batch_size=64)
+        _add_gan_common(sub, method)
+        method.add_arguments(sub)
+        sub.set_defaults(handler=run, **method.defaults)
 
 
 def seed_everything(seed: int) -> None:
@@ -126,19 +138,15 @@ def build_gan_trainer(args: argparse.Namespace) -> Trainer:
         seed=args.seed,
         device=device,
     )
-    gen_name, dis_name = ARCHITECTURES[args.arch]
-    gen, dis = build_model(gen_name, z_dim=args.z_dim), build_model(dis_name)
-    betas = (args.beta1, 0.999)
-    updater = GANUpdater(
-        loader,
-        gen,
-        dis,
-        torch.optim.Adam(gen.parameters(), lr=args.lr, betas=betas),
-        torch.optim.Adam(dis.parameters(), lr=args.lr, betas=betas),
-        device=device,
-        dis_batch=args.dis_batch,
-        n_dis=args.n_dis,
-    )
+    gen, dis = build_networks(args)
+    common = {
+        "device": device,
+        "n_dis": getattr(args, "n_dis", 1),
+        "precision": args.precision,
+        "ema_decay": args.ema_decay,
+        "grad_clip": args.grad_clip,
+    }
+    updater = METHODS[args.method].updater(args, loader, gen, dis, common)
     hparams = {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "handler"
     }
@@ -151,15 +159,22 @@ def build_gan_trainer(args: argparse.Namespace) -> Trainer:
     )
     trainer.extend(extensions.FailOnNonNumber())
     trainer.extend(extensions.LogReport())
-    trainer.extend(
-        extensions.PrintReport(["epoch", "iteration", "dis/loss", "gen/loss", "elapsed_time"])
-    )
+    columns = ["epoch", "iteration", "dis/loss", "gen/loss"]
+    if args.metric_samples:
+        trainer.extend(extensions.SampleQuality("gen", n=args.metric_samples, seed=args.seed))
+        trainer.extend(extensions.PlotReport(["gen/fid"], filename="fid.png"))
+        columns += ["gen/fid", "gen/coverage"]
+    trainer.extend(extensions.PrintReport([*columns, "elapsed_time"]))
     trainer.extend(extensions.PlotReport(["dis/loss", "gen/loss"], filename="loss.png"))
     trainer.extend(extensions.ImageGrid("gen"))
     trainer.extend(extensions.snapshot(n_retains=args.n_retains))
     if not args.no_progress:
         trainer.extend(extensions.ProgressBar())
     return trainer
+
+
+def _quality_line(scores: dict[str, float]) -> str:
+    return f"FID {scores['fid']:.1f}, IS {scores['is']:.2f}, {scores['coverage']:.0f}/10 digits"
 
 
 def run(args: argparse.Namespace) -> None:
@@ -171,6 +186,11 @@ def run(args: argparse.Namespace) -> None:
             "or choose another --out"
         )
     trainer = build_gan_trainer(args)
+    if args.metric_samples and latest_snapshot(args.out) is None:
+        # The untrained generator's scores: the yardstick for how far training got.
+        initial = score_generator(trainer.updater.models["gen"], args.metric_samples, args.seed)
+        trainer.metadata["initial_quality"] = initial
+        print(f"untrained generator: {_quality_line(initial)}")
     if trainer.run() == 0:
         print(
             f"already complete: {args.out}/ holds {trainer.epoch} epochs; "
@@ -181,3 +201,8 @@ def run(args: argparse.Namespace) -> None:
         f"done: {trainer.epoch} epochs, {trainer.iteration} iterations in "
         f"{trainer.elapsed_time:.1f} s; outputs in {args.out}/"
     )
+    record = trainer.get_extension("LogReport").log[-1]
+    if "gen/fid" in record and "initial_quality" in trainer.metadata:
+        final = {key: record[f"gen/{key}"] for key in ("fid", "is", "coverage")}
+        initial = trainer.metadata["initial_quality"]
+        print(f"final generator: {_quality_line(final)} (untrained: FID {initial['fid']:.1f})")
