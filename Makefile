@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= result/demo
-DEMO_EPOCHS ?= 5
+DEMO_EPOCHS ?= 20
 
 .PHONY: demo test lint clean
 
@@ -12,7 +12,7 @@ DEMO_EPOCHS ?= 5
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_OUT)
 	$(BIN)/ignite-gen train gan --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) --device auto
-	@echo "outputs in $(DEMO_OUT)/: log.jsonl, loss.png, images/, snapshots; try: $(BIN)/ignite-gen inspect $(DEMO_OUT)"
+	@echo "outputs in $(DEMO_OUT)/: log.jsonl, loss.png, fid.png, images/, snapshots; try: $(BIN)/ignite-gen montage $(DEMO_OUT)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check ignite_gen tests examples benchmarks

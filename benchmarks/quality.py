@@ -52,10 +52,12 @@ def train(name: str, command: list[str], epochs: int | None, out: Path) -> float
         stdout=subprocess.DEVNULL,
     )
     print(f"{name}: trained in {seconds:.0f} s", flush=True)
+    (out / "wall_seconds.json").write_text(json.dumps(seconds))
     return seconds
 
 
-def row(name: str, out: Path, seconds: float) -> dict:
+def row(name: str, out: Path) -> dict:
+    seconds = json.loads((out / "wall_seconds.json").read_text())
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     last = records[-1]
     snap = load_snapshot(latest_snapshot(out))
@@ -92,15 +94,17 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=None, help="override every method's")
-    parser.add_argument("--only", nargs="*", default=None, help="method names to run")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="rerun these; the table reuses earlier runs"
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows = []
     for name, command in RUNS.items():
-        if args.only and name not in args.only:
-            continue
         out = HERE / "quality" / name.replace(" ", "-").replace("(", "").replace(")", "")
-        rows.append(row(name, out, train(name, command, args.epochs, out)))
+        if not args.only or name in args.only:
+            train(name, command, args.epochs, out)
+        rows.append(row(name, out))
     text = table(rows)
     print(text)
     ok = all(r["coverage"] == 10 and r["fid_end"] <= r["fid_start"] / 4 for r in rows)

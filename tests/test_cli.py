@@ -220,6 +220,12 @@ def test_metrics_each_epoch_agree_with_evaluate(tmp_path):
         assert scores[key] == pytest.approx(record[f"gen/{key}"], rel=1e-6)
     table = run_cli("inspect", str(tmp_path))
     assert "gen/fid" in table.stdout.splitlines()[0]
+    # A resumed run keeps the untrained generator's scores, its yardstick.
+    more = [*args[:-4], "--epochs", "2", "--ema-decay", "0.9", "--resume"]
+    resumed = run_cli("train", "gan", *more, "--out", str(tmp_path))
+    assert resumed.returncode == 0, resumed.stderr
+    first, second = (load_snapshot(tmp_path / f"snapshot_epoch_000{e}.pt").metadata for e in (1, 2))
+    assert second["initial_quality"] == first["initial_quality"]
 
 
 def test_unknown_method_is_a_one_line_error():

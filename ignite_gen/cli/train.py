@@ -13,7 +13,7 @@ from .. import extensions
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
 from ..extensions.sample_quality import score_generator
-from ..snapshot import latest_snapshot
+from ..snapshot import latest_snapshot, load_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from .gan_methods import METHODS, Method, build_networks
@@ -23,7 +23,7 @@ __all__ = ["add_parser", "build_gan_trainer", "run"]
 
 def _add_common(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
     parser.add_argument(
-        "--epochs", type=int, default=epochs, help=f"epochs to train (default {epochs})"
+        "--epochs", type=int, default=epochs, help="epochs to train (default %(default)s)"
     )
     parser.add_argument(
         "--batch-size", type=int, default=batch_size, help=f"batch size (default {batch_size})"
@@ -180,13 +180,18 @@ def _quality_line(scores: dict[str, float]) -> str:
 def run(args: argparse.Namespace) -> None:
     if args.epochs < 1 or args.batch_size < 1:
         raise UserError("--epochs and --batch-size must be at least 1")
-    if not args.resume and latest_snapshot(args.out) is not None:
+    latest = latest_snapshot(args.out)
+    if not args.resume and latest is not None:
         raise UserError(
             f"{args.out}/ already holds snapshots; add --resume to continue that run "
             "or choose another --out"
         )
     trainer = build_gan_trainer(args)
-    if args.metric_samples and latest_snapshot(args.out) is None:
+    if latest is not None:  # resuming: keep the untrained generator's scores
+        initial = load_snapshot(latest, mmap=True).metadata.get("initial_quality")
+        if initial is not None:
+            trainer.metadata["initial_quality"] = initial
+    elif args.metric_samples:
         # The untrained generator's scores: the yardstick for how far training got.
         initial = score_generator(trainer.updater.models["gen"], args.metric_samples, args.seed)
         trainer.metadata["initial_quality"] = initial
