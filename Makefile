@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= result/demo
-DEMO_EPOCHS ?= 20
+DEMO_EPOCHS ?= 17
 
 .PHONY: demo test lint clean
 

@@ -27,8 +27,8 @@ def main() -> None:
     loader = TensorLoader(
         to_unit_range(images[: args.images]), batch_size=args.batch_size, drop_last=True
     )
-    gen = build_model("dcgan-article-generator", z_dim=64)
-    dis = build_model("dcgan-article-discriminator")
+    gen = build_model("dcgan-generator", z_dim=64)
+    dis = build_model("dcgan-discriminator")
     opt_gen = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_dis = torch.optim.Adam(dis.parameters(), lr=2e-4, betas=(0.5, 0.999))
 

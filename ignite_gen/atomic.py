@@ -9,6 +9,10 @@ from pathlib import Path
 
 __all__ = ["atomic_write"]
 
+# Read once at import: os.umask can only be read by setting it.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def _fsync(path: str | os.PathLike, flags: int = os.O_RDONLY) -> None:
     descriptor = os.open(path, flags)
@@ -36,6 +40,8 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp creates the file private (0600); give it the mode open() would have.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:

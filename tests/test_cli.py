@@ -7,12 +7,14 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from conftest import make_regression_updater
 from PIL import Image
 
-from ignite_gen import Trainer, load_snapshot
+from ignite_gen import GANUpdater, Trainer, load_snapshot
 from ignite_gen.cli import main
 from ignite_gen.extensions import snapshot
+from ignite_gen.models import build_model
 from ignite_gen.run_lock import RunLock
 
 QUICK = [
@@ -232,3 +234,17 @@ def test_unknown_method_is_a_one_line_error():
     unknown = run_cli("train", "vae")
     assert_one_line_error(unknown, "invalid choice: 'vae'", "ignite-gen train --help")
     assert_one_line_error(run_cli("train", "gan", "--epochs", "x"), "--epochs: invalid int")
+
+
+def test_metrics_of_non_mnist_samples_are_a_one_line_error(tmp_path):
+    torch.manual_seed(0)
+    gen = build_model("dcgan-generator", z_dim=8, hidden=8, channels=3)
+    dis = build_model("dcgan-discriminator", channels=3, hidden=8)
+    sgd = lambda m: torch.optim.SGD(m.parameters(), lr=0.01)  # noqa: E731
+    colour = [torch.rand(4, 3, 28, 28) * 2 - 1]
+    updater = GANUpdater(colour, gen, dis, sgd(gen), sgd(dis), device="cpu")
+    trainer = Trainer(updater, (1, "epoch"), out=tmp_path)
+    trainer.extend(snapshot())
+    trainer.run()
+    result = run_cli("evaluate", str(tmp_path / "snapshot_epoch_0001.pt"), "-n", "50")
+    assert_one_line_error(result, "MNIST-shaped samples (N, 1, 28, 28)", "got (50, 3, 28, 28)")

@@ -136,3 +136,10 @@ def test_lock_of_a_killed_process_is_released(tmp_path):
     child.wait()
     with RunLock(tmp_path):
         pass
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path):
+    path = atomic_save({"x": torch.zeros(1)}, tmp_path / "weights.pt")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
