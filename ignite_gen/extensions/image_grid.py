@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..trainer import Trainer
     from ..triggers import TriggerLike
 
-__all__ = ["ImageGrid", "fixed_noise", "generate", "save_grid"]
+__all__ = ["ImageGrid", "fixed_noise", "generate", "resolve_generator", "save_grid"]
 
 
 def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
@@ -73,17 +73,7 @@ class ImageGrid(Extension):
 
     def resolve(self, trainer: Trainer) -> nn.Module:
         """The generator module this extension draws with."""
-        if isinstance(self.generator, nn.Module):
-            return self.generator
-        models = trainer.updater.models
-        model = models.get(f"{self.generator}_ema")
-        if model is None:
-            model = models.get(self.generator)
-        if model is None:
-            raise UserError(
-                f"ImageGrid: no model {self.generator!r} in the updater (it has {sorted(models)})"
-            )
-        return model
+        return resolve_generator(trainer, self.generator, "ImageGrid")
 
     def initialize(self, trainer: Trainer) -> None:
         """Draw the fixed noise batch (a string generator is only resolvable now)."""
@@ -97,6 +87,21 @@ class ImageGrid(Extension):
         images = generate(model, self._noise)  # type: ignore[arg-type]
         path = trainer.out / self.filename.format(epoch=trainer.epoch, iteration=trainer.iteration)
         save_grid(images, path, self.nrow, self.value_range)
+
+
+def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -> nn.Module:
+    """``generator`` itself, or the updater's ``"<name>_ema"`` model, else ``"<name>"``.
+
+    Example:
+        >>> resolve_generator(trainer, "gen", "ImageGrid")  # the EMA copy when there is one
+    """
+    if isinstance(generator, nn.Module):
+        return generator
+    models = trainer.updater.models
+    model = models.get(f"{generator}_ema", models.get(generator))
+    if model is None:
+        raise UserError(f"{user}: no model {generator!r} in the updater (it has {sorted(models)})")
+    return model
 
 
 def generate(model: nn.Module, noise: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,6 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
-from ..errors import UserError
 from ..extension import PRIORITY_WRITER, Extension
 from ..metrics.classifier import MnistClassifier, load_classifier
 from ..metrics.quality import (
@@ -19,7 +18,7 @@ from ..metrics.quality import (
     scores_from_outputs,
 )
 from ..reporter import report
-from .image_grid import fixed_noise, generate
+from .image_grid import fixed_noise, generate, resolve_generator
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -124,18 +123,7 @@ class SampleQuality(Extension):
 
     def resolve(self, trainer: Trainer) -> nn.Module:
         """The generator module scored (``"<name>_ema"`` first, when present)."""
-        if isinstance(self.generator, nn.Module):
-            return self.generator
-        models = trainer.updater.models
-        model = models.get(f"{self.generator}_ema")
-        if model is None:
-            model = models.get(self.generator)
-        if model is None:
-            raise UserError(
-                f"SampleQuality: no model {self.generator!r} in the updater "
-                f"(it has {sorted(models)})"
-            )
-        return model
+        return resolve_generator(trainer, self.generator, "SampleQuality")
 
     def initialize(self, trainer: Trainer) -> None:
         """Check the output shape, then load (or train once) the classifier."""
