@@ -10,6 +10,7 @@ from .dcgan import (
 from .ebgan import EBGANConvDiscriminator, EBGANMLPDiscriminator
 from .noise import sample_noise
 from .registry import build_model, model_spec, register_model, registered_models
+from .seq2seq import Seq2Seq
 
 __all__ = [
     "ArticleDiscriminator",
@@ -18,6 +19,7 @@ __all__ = [
     "DCGANGenerator",
     "EBGANConvDiscriminator",
     "EBGANMLPDiscriminator",
+    "Seq2Seq",
     "build_model",
     "dcgan_init_",
     "model_spec",

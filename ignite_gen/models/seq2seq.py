@@ -1,0 +1,142 @@
+"""A GRU encoder-decoder for translation, with no, Luong or Bahdanau attention."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ..errors import UserError
+from .registry import register_model
+
+__all__ = ["ATTENTIONS", "PAD", "Seq2Seq", "masked_token_loss"]
+
+ATTENTIONS = ("none", "luong", "bahdanau")
+PAD = 0
+
+
+@register_model("seq2seq-gru")
+class Seq2Seq(nn.Module):
+    """Embedding + GRU encoder (optionally bidirectional, over packed sequences) and a GRU
+    decoder with ``attention`` ``"none"`` (the plain decoder of the seq2seq article),
+    ``"luong"`` (general score on the decoder's new state, then ``tanh(W[h; c])``) or
+    ``"bahdanau"`` (additive score on the previous state, context fed to the GRU).
+
+    ``encode`` runs once per batch; ``decode_step`` advances every sentence by one token
+    (for teacher forcing with mixed gold and predicted inputs, greedy and beam search);
+    ``forward`` decodes a whole gold target in one call where the attention allows it
+    (``none``, ``luong``), else step by step. Token 0 is padding. A bidirectional
+    encoder uses ``hidden // 2`` units per direction so its states have ``hidden`` units.
+
+    Example:
+        >>> model = Seq2Seq(src_vocab=100, tgt_vocab=80, hidden=32, attention="luong")
+        >>> src, lengths = torch.tensor([[5, 6, 7], [8, 9, 0]]), torch.tensor([3, 2])
+        >>> model(src, lengths, torch.tensor([[1, 4], [1, 5]])).shape
+        torch.Size([2, 2, 80])
+    """
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        embed: int = 256,
+        hidden: int = 256,
+        layers: int = 1,
+        bidirectional: bool = True,
+        attention: str = "luong",
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        if attention not in ATTENTIONS:
+            raise UserError(f"attention must be one of {ATTENTIONS}, got {attention!r}")
+        if bidirectional and hidden % 2:
+            raise UserError(f"a bidirectional encoder needs an even hidden size, got {hidden}")
+        self.attention, self.layers, self.hidden = attention, layers, hidden
+        self.src_embed = nn.Embedding(src_vocab, embed, padding_idx=PAD)
+        self.tgt_embed = nn.Embedding(tgt_vocab, embed, padding_idx=PAD)
+        self.dropout = nn.Dropout(dropout)
+        directions = 2 if bidirectional else 1
+        rnn_dropout = dropout if layers > 1 else 0.0
+        self.encoder = nn.GRU(
+            embed, hidden // directions, layers, batch_first=True,
+            bidirectional=bidirectional, dropout=rnn_dropout,
+        )  # fmt: skip
+        decoder_input = embed + (hidden if attention == "bahdanau" else 0)
+        self.decoder = nn.GRU(decoder_input, hidden, layers, batch_first=True, dropout=rnn_dropout)
+        if attention == "luong":
+            self.score = nn.Linear(hidden, hidden, bias=False)
+            self.combine = nn.Linear(2 * hidden, hidden)
+        elif attention == "bahdanau":
+            self.query = nn.Linear(hidden, hidden, bias=False)
+            self.key = nn.Linear(hidden, hidden)
+            self.energy = nn.Linear(hidden, 1, bias=False)
+        out_features = 2 * hidden if attention == "bahdanau" else hidden
+        self.output = nn.Linear(out_features, tgt_vocab)
+
+    def encode(
+        self, src: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(memory (B, S, H), decoder state (layers, B, H), mask (B, S))`` of a batch."""
+        packed = pack_padded_sequence(
+            self.dropout(self.src_embed(src)), lengths.cpu(), batch_first=True,
+            enforce_sorted=False,
+        )  # fmt: skip
+        outputs, state = self.encoder(packed)
+        memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=src.shape[1])
+        if self.encoder.bidirectional:  # (layers*2, B, H/2) -> (layers, B, H)
+            state = state.view(self.layers, 2, *state.shape[1:])
+            state = torch.cat([state[:, 0], state[:, 1]], dim=-1)
+        return memory, state.contiguous(), src != PAD
+
+    def _attend(
+        self, scores: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        # scores (B, T, S); padded source positions get no weight.
+        weights = scores.masked_fill(~mask.unsqueeze(1), float("-inf")).softmax(dim=-1)
+        return weights @ memory
+
+    def _luong_output(self, outputs: torch.Tensor, memory, mask) -> torch.Tensor:
+        if self.attention == "none":
+            return outputs
+        context = self._attend(self.score(outputs) @ memory.transpose(1, 2), memory, mask)
+        return torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))
+
+    def decode_step(
+        self,
+        tokens: torch.Tensor,
+        state: torch.Tensor,
+        memory: torch.Tensor,
+        mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Feed ``tokens`` (B,) and return ``(logits (B, V), new state)``."""
+        embedded = self.dropout(self.tgt_embed(tokens)).unsqueeze(1)
+        if self.attention == "bahdanau":
+            query = self.query(state[-1]).unsqueeze(1)
+            scores = self.energy(torch.tanh(query + self.key(memory))).transpose(1, 2)
+            context = self._attend(scores, memory, mask)
+            output, state = self.decoder(torch.cat([embedded, context], dim=-1), state)
+            features = torch.cat([output, context], dim=-1)
+        else:
+            output, state = self.decoder(embedded, state)
+            features = self._luong_output(output, memory, mask)
+        return self.output(self.dropout(features)).squeeze(1), state
+
+    def forward(
+        self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits (B, T, V) for the gold decoder inputs ``tgt_in`` (teacher forcing)."""
+        memory, state, mask = self.encode(src, lengths)
+        if self.attention == "bahdanau":
+            steps = []
+            for t in range(tgt_in.shape[1]):
+                logits, state = self.decode_step(tgt_in[:, t], state, memory, mask)
+                steps.append(logits)
+            return torch.stack(steps, dim=1)
+        outputs, _ = self.decoder(self.dropout(self.tgt_embed(tgt_in)), state)
+        return self.output(self.dropout(self._luong_output(outputs, memory, mask)))
+
+
+def masked_token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the non-padding target tokens (padding is token 0)."""
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=PAD)
