@@ -35,7 +35,14 @@ from .triggers import (
     MinValueTrigger,
     OnceTrigger,
 )
-from .updaters import EBGANUpdater, GANUpdater, LSGANUpdater, Updater, WGANUpdater
+from .updaters import (
+    EBGANUpdater,
+    GANUpdater,
+    LSGANUpdater,
+    Seq2SeqUpdater,
+    Updater,
+    WGANUpdater,
+)
 
 # A library adds no output handler of its own; users opt in with logging.basicConfig().
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -56,6 +63,7 @@ __all__ = [
     "MinValueTrigger",
     "OnceTrigger",
     "Reporter",
+    "Seq2SeqUpdater",
     "Snapshot",
     "Trainer",
     "Updater",

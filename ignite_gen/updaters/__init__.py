@@ -5,6 +5,7 @@ from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
 from .lsgan import LSGANUpdater
+from .seq2seq import Seq2SeqUpdater
 from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "ExponentialMovingAverage",
     "GANUpdater",
     "LSGANUpdater",
+    "Seq2SeqUpdater",
     "Updater",
     "WGANUpdater",
     "gradient_penalty",

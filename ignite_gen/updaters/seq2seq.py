@@ -1,0 +1,99 @@
+"""Seq2SeqUpdater: an encoder-decoder trained with teacher forcing on padded batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from ..errors import UserError
+from ..models.seq2seq import Seq2Seq, masked_token_loss
+from ..reporter import report
+from .base import Updater
+
+__all__ = ["Seq2SeqUpdater"]
+
+
+class Seq2SeqUpdater(Updater):
+    """Trains a :class:`~ignite_gen.models.Seq2Seq` on batches ``(src, src_lengths, tgt)``.
+
+    ``tgt`` holds ``<sos> w_1 ... w_n <eos>`` padded with 0: the decoder reads
+    ``tgt[:, :-1]`` and predicts ``tgt[:, 1:]``. At each step every sentence is fed the
+    gold token with probability ``p`` (teacher forcing, drawn per sentence and per step),
+    otherwise its own previous prediction; ``p`` goes linearly from ``teacher_forcing``
+    to ``teacher_forcing_end`` over ``schedule_iterations`` when both are given. With
+    ``p = 1`` and Luong or no attention the whole target is decoded in one call. The
+    loss is the cross-entropy per target token, padding excluded; ``grad_clip`` defaults
+    to 1.0, as recurrent networks want. Reports ``main/loss``, ``main/perplexity`` and
+    ``main/teacher_forcing``.
+
+    Example:
+        >>> model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab))
+        >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        >>> updater = Seq2SeqUpdater(loader, model, opt, teacher_forcing=0.5)
+    """
+
+    def __init__(
+        self,
+        iterator: Iterable,
+        model: Seq2Seq,
+        optimizer: torch.optim.Optimizer,
+        device: str | torch.device | None = "auto",
+        teacher_forcing: float = 0.5,
+        teacher_forcing_end: float | None = None,
+        schedule_iterations: int | None = None,
+        converter: Callable[[Any, torch.device], Any] | None = None,
+        grad_clip: float | None = 1.0,
+        precision: str = "fp32",
+    ) -> None:
+        for name, value in (
+            ("teacher_forcing", teacher_forcing),
+            ("teacher_forcing_end", teacher_forcing_end),
+        ):
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise UserError(f"{name} must be in [0, 1], got {value}")
+        if (teacher_forcing_end is None) != (schedule_iterations is None):
+            raise UserError("teacher_forcing_end and schedule_iterations go together")
+        if schedule_iterations is not None and schedule_iterations < 1:
+            raise UserError(f"schedule_iterations must be at least 1, got {schedule_iterations}")
+        super().__init__(
+            iterator, {"main": model}, {"main": optimizer}, device=device,
+            converter=converter, grad_clip=grad_clip, precision=precision,
+        )  # fmt: skip
+        self.teacher_forcing = teacher_forcing
+        self.teacher_forcing_end = teacher_forcing_end
+        self.schedule_iterations = schedule_iterations
+
+    @property
+    def teacher_forcing_ratio(self) -> float:
+        """``p`` at the current iteration (after the linear schedule, if any)."""
+        if self.teacher_forcing_end is None:
+            return self.teacher_forcing
+        progress = min(1.0, self.iteration / self.schedule_iterations)  # type: ignore[operator]
+        return self.teacher_forcing + (self.teacher_forcing_end - self.teacher_forcing) * progress
+
+    def decode(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor, p: float):
+        """Logits (B, T, V) for decoder inputs ``tgt_in`` under teacher forcing ratio ``p``."""
+        model: Seq2Seq = self.models["main"]
+        if p == 1.0 and model.attention != "bahdanau":
+            return model(src, lengths, tgt_in)
+        memory, state, mask = model.encode(src, lengths)
+        tokens, steps = tgt_in[:, 0], []
+        for t in range(tgt_in.shape[1]):
+            logits, state = model.decode_step(tokens, state, memory, mask)
+            steps.append(logits)
+            if t + 1 < tgt_in.shape[1]:
+                gold = torch.rand(len(src), device=src.device) < p
+                tokens = torch.where(gold, tgt_in[:, t + 1], logits.detach().argmax(-1))
+        return torch.stack(steps, dim=1)
+
+    def update_core(self, batch: Any) -> None:
+        src, lengths, tgt = batch
+        p = self.teacher_forcing_ratio
+        with self.autocast():
+            logits = self.decode(src, lengths, tgt[:, :-1], p)
+            loss = masked_token_loss(logits.float(), tgt[:, 1:])
+        self.step("main", loss)
+        report({"main/loss": loss, "main/perplexity": loss.detach().exp()})
+        report({"main/teacher_forcing": p})
