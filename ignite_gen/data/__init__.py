@@ -1,6 +1,32 @@
-"""Data that works offline: the bundled MNIST subset, MNIST from disk, a tensor loader."""
+"""Data that works offline: the bundled MNIST subset, MNIST from disk, a tensor loader,
+and the text pipeline for seq2seq (tokenizers, vocabulary, corpora, bucketed batches)."""
 
+from .batching import BucketLoader
+from .corpus import filter_pairs, read_aligned, read_tsv, split_pairs, tokenize_pairs
 from .loader import TensorLoader
 from .mnist import load_mnist_dir, load_mnist_subset, to_unit_range
+from .tokenize import (
+    EnglishTokenizer,
+    JapaneseTokenizer,
+    detokenize_english,
+    tokenizer_from_config,
+)
+from .vocab import Vocabulary
 
-__all__ = ["TensorLoader", "load_mnist_dir", "load_mnist_subset", "to_unit_range"]
+__all__ = [
+    "BucketLoader",
+    "EnglishTokenizer",
+    "JapaneseTokenizer",
+    "TensorLoader",
+    "Vocabulary",
+    "detokenize_english",
+    "filter_pairs",
+    "load_mnist_dir",
+    "load_mnist_subset",
+    "read_aligned",
+    "read_tsv",
+    "split_pairs",
+    "to_unit_range",
+    "tokenize_pairs",
+    "tokenizer_from_config",
+]

@@ -1,0 +1,120 @@
+"""BucketLoader: padded batches of sentences of similar length, resumable mid-epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from .vocab import PAD
+
+__all__ = ["BucketLoader"]
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+class BucketLoader:
+    """Batches ``(src (B, S), src_lengths (B,), tgt (B, T))`` of encoded pairs, padded with 0.
+
+    Each epoch ``e`` draws everything from its own generator seeded ``seed + e``: the pairs
+    are shuffled, cut into pools of ``pool`` batches, each pool sorted by source then target
+    length and cut into batches (so a batch holds similar lengths), and the batch order is
+    shuffled. Within a batch the rows run from the longest source to the shortest, as
+    ``pack_padded_sequence(..., enforce_sorted=True)`` wants. Like :class:`TensorLoader`,
+    ``state_dict()`` taken at any point and loaded into a fresh loader makes ``iter()``
+    yield exactly the rest of that epoch, then the following epochs.
+
+    Example:
+        >>> loader = BucketLoader([([5, 6, 2], [7, 2]), ([5, 2], [8, 9, 2])], batch_size=2)
+        >>> src, src_lengths, tgt = next(iter(loader))
+    """
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[Sequence[int], Sequence[int]]],
+        batch_size: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        seed: int = 0,
+        pool: int = 50,
+        device: torch.device | str | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if pool < 1:
+            raise ValueError(f"pool must be at least 1, got {pool}")
+        if not pairs:
+            raise ValueError("BucketLoader needs at least one pair")
+        if any(len(src) == 0 for src, _ in pairs):
+            raise ValueError("every source sentence needs at least one token")
+        self.pairs = [(list(src), list(tgt)) for src, tgt in pairs]
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.seed = seed
+        self.pool = pool
+        self.device = device
+        #: Epochs started so far, counting the current one once its first batch is out.
+        self.epoch = 0
+        #: Batches already handed out in the current epoch.
+        self.position = 0
+
+    def __len__(self) -> int:
+        full, rest = divmod(len(self.pairs), self.batch_size)
+        return full if self.drop_last or not rest else full + 1
+
+    def _batches(self, epoch: int) -> list[list[int]]:
+        """The index lists of epoch ``epoch``'s batches, in the order they are handed out."""
+        n = len(self.pairs)
+        generator = torch.Generator().manual_seed(self.seed + epoch)
+        order = torch.randperm(n, generator=generator).tolist() if self.shuffle else range(n)
+        order = list(order)
+        if self.drop_last:
+            order = order[: len(self) * self.batch_size]
+        pool_size = self.pool * self.batch_size
+        batches = []
+        for start in range(0, len(order), pool_size):
+            chunk = sorted(
+                order[start : start + pool_size],
+                key=lambda i: (len(self.pairs[i][0]), len(self.pairs[i][1]), i),
+            )
+            for b in range(0, len(chunk), self.batch_size):
+                batches.append(chunk[b : b + self.batch_size][::-1])
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=generator)]
+        return batches
+
+    def _collate(self, indices: list[int]) -> Batch:
+        sources = [self.pairs[i][0] for i in indices]
+        targets = [self.pairs[i][1] for i in indices]
+        lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
+        src = torch.full((len(indices), int(lengths.max())), PAD, dtype=torch.long)
+        tgt = torch.full((len(indices), max(len(t) for t in targets)), PAD, dtype=torch.long)
+        for row, (s, t) in enumerate(zip(sources, targets, strict=True)):
+            src[row, : len(s)] = torch.tensor(s, dtype=torch.long)
+            tgt[row, : len(t)] = torch.tensor(t, dtype=torch.long)
+        if self.device is not None:
+            return src.to(self.device), lengths.to(self.device), tgt.to(self.device)
+        return src, lengths, tgt
+
+    def __iter__(self) -> Iterator[Batch]:
+        batches = self._batches(self.epoch)
+        length = len(batches)
+        while self.position < length:
+            indices = batches[self.position]
+            self.position += 1
+            if self.position == length:
+                # The state after the last batch already points at the next epoch.
+                self.epoch += 1
+                self.position = 0
+                yield self._collate(indices)
+                return
+            yield self._collate(indices)
+
+    def state_dict(self) -> dict[str, int]:
+        """``{"epoch", "position", "seed"}``: where the next batch comes from."""
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continue from :meth:`state_dict`."""
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]

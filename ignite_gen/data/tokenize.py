@@ -1,0 +1,156 @@
+"""Tokenizers: Japanese with MeCab (unidic-lite), English with a regex, and a detokenizer.
+
+Both tokenizers are plain, state-free objects: a snapshot describes one with
+:meth:`config` (a dict of strings) and :func:`tokenizer_from_config` rebuilds it. The
+MeCab tagger is created on first use and never pickled.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+
+__all__ = ["EnglishTokenizer", "JapaneseTokenizer", "detokenize_english", "tokenizer_from_config"]
+
+_INSTALL = "pip install unidic-lite"
+
+
+class JapaneseTokenizer:
+    """Japanese words from MeCab ``-Owakati`` after NFKC normalisation.
+
+    ``dicdir`` is a MeCab dictionary directory; ``None`` (the default) uses the
+    ``unidic-lite`` package. A missing dictionary, or MeCab failing to start, raises a
+    one-line :class:`UserError` that says to ``pip install unidic-lite``.
+
+    Example:
+        >>> JapaneseTokenizer()("とても悲しいです。")
+        ['とても', '悲しい', 'です', '。']
+    """
+
+    def __init__(self, dicdir: str | None = None) -> None:
+        self.dicdir = dicdir
+        self._tagger: Any = None
+
+    def _start(self) -> Any:
+        try:
+            import MeCab
+        except ImportError as error:
+            raise UserError(f"MeCab is missing ({error}); pip install mecab-python3") from None
+        dicdir = self.dicdir
+        if dicdir is None:
+            try:
+                import unidic_lite
+            except ImportError:
+                raise UserError(f"no MeCab dictionary: {_INSTALL}") from None
+            dicdir = unidic_lite.DICDIR
+        args = f'-Owakati -d "{dicdir}"'
+        if (Path(dicdir) / "mecabrc").is_file():
+            args += f' -r "{Path(dicdir) / "mecabrc"}"'
+        try:
+            return MeCab.Tagger(args)
+        except RuntimeError:
+            raise UserError(
+                f"MeCab could not start with the dictionary at {dicdir}: {_INSTALL}"
+            ) from None
+
+    def __call__(self, text: str) -> list[str]:
+        if self._tagger is None:
+            self._tagger = self._start()
+        return self._tagger.parse(unicodedata.normalize("NFKC", text)).split()
+
+    def config(self) -> dict[str, Any]:
+        """A dict of plain values that :func:`tokenizer_from_config` turns back into this."""
+        return {"name": "japanese", "dicdir": self.dicdir}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"dicdir": self.dicdir, "_tagger": None}
+
+    def __repr__(self) -> str:
+        return f"JapaneseTokenizer(dicdir={self.dicdir!r})"
+
+
+# Numbers keep a decimal point, thousands separator or colon ("3.5", "1,000", "6:30");
+# words keep inner apostrophes and hyphens, so contractions stay one token ("don't",
+# "i'm", "tom's", "well-known"); any other symbol stands alone.
+_ENGLISH = re.compile(r"\d+(?:[.,:]\d+)+|\w+(?:[-']\w+)*|[^\w\s]")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+class EnglishTokenizer:
+    """Lower-cased English words and punctuation, after NFKC normalisation.
+
+    Contractions stay one token ("don't", "i'm"): the Tatoeba sentences are short and a
+    contraction is one unit of meaning, and it keeps the detokenizer exact. Curly quotes
+    become straight ones.
+
+    Example:
+        >>> EnglishTokenizer()("I don't know, Tom.")
+        ['i', "don't", 'know', ',', 'tom', '.']
+    """
+
+    def __call__(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+        return _ENGLISH.findall(text)
+
+    def config(self) -> dict[str, Any]:
+        """A dict of plain values that :func:`tokenizer_from_config` turns back into this."""
+        return {"name": "english"}
+
+    def __repr__(self) -> str:
+        return "EnglishTokenizer()"
+
+
+_ATTACH_LEFT = set(".,!?;:%)]}")
+_ATTACH_RIGHT = set("([{$")
+_PRONOUN_I = re.compile(r"^i(?:'(?:m|ll|ve|d))?$")
+
+
+def detokenize_english(tokens: list[str]) -> str:
+    """Text for BLEU from :class:`EnglishTokenizer` tokens.
+
+    Punctuation attaches to the word before it (opening brackets to the word after),
+    straight double quotes alternate between opening and closing, the pronoun "i" (and
+    "i'm", "i'll", "i've", "i'd") becomes "I", and the first letter is capitalised. Other
+    proper nouns stay lower-case, so compare against references sent through the same
+    tokenize/detokenize round trip.
+    """
+    out: list[str] = []
+    glue = True  # no space before the next token
+    quote_open = False
+    for token in tokens:
+        if _PRONOUN_I.match(token):
+            token = "I" + token[1:]
+        if token == '"':
+            if quote_open:
+                out.append(token)
+                glue = False
+            else:
+                out.append(token if glue else " " + token)
+                glue = True
+            quote_open = not quote_open
+            continue
+        if token in _ATTACH_LEFT:
+            out.append(token)
+            glue = False
+            continue
+        out.append(token if glue else " " + token)
+        glue = token in _ATTACH_RIGHT
+    text = "".join(out)
+    for i, char in enumerate(text):
+        if char.isalpha():
+            return text[:i] + char.upper() + text[i + 1 :]
+    return text
+
+
+def tokenizer_from_config(config: dict[str, Any]) -> JapaneseTokenizer | EnglishTokenizer:
+    """The tokenizer that ``config()`` described."""
+    name = config.get("name")
+    if name == "japanese":
+        return JapaneseTokenizer(dicdir=config.get("dicdir"))
+    if name == "english":
+        return EnglishTokenizer()
+    raise UserError(f"unknown tokenizer {name!r} in the snapshot; expected japanese or english")
