@@ -1,8 +1,10 @@
 """Data that works offline: the bundled MNIST subset, MNIST from disk, a tensor loader,
-and the text pipeline for seq2seq (tokenizers, vocabulary, corpora, bucketed batches)."""
+and the text pipeline for seq2seq (tokenizers, vocabulary, corpora, the bundled grammar
+corpus, bucketed batches)."""
 
 from .batching import BucketLoader
 from .corpus import filter_pairs, read_aligned, read_tsv, split_pairs, tokenize_pairs
+from .grammar import GRAMMAR_VERSION, grammar_pairs
 from .loader import TensorLoader
 from .mnist import load_mnist_dir, load_mnist_subset, to_unit_range
 from .tokenize import (
@@ -14,6 +16,7 @@ from .tokenize import (
 from .vocab import Vocabulary
 
 __all__ = [
+    "GRAMMAR_VERSION",
     "BucketLoader",
     "EnglishTokenizer",
     "JapaneseTokenizer",
@@ -21,6 +24,7 @@ __all__ = [
     "Vocabulary",
     "detokenize_english",
     "filter_pairs",
+    "grammar_pairs",
     "load_mnist_dir",
     "load_mnist_subset",
     "read_aligned",
