@@ -5,7 +5,7 @@ corpus, bucketed batches)."""
 from .batching import BucketLoader
 from .corpus import filter_pairs, read_aligned, read_tsv, split_pairs, tokenize_pairs
 from .grammar import GRAMMAR_VERSION, grammar_pairs
-from .loader import TensorLoader
+from .loader import ResumableLoader, TensorLoader
 from .mnist import load_mnist_dir, load_mnist_subset, to_unit_range
 from .tokenize import (
     EnglishTokenizer,
@@ -20,6 +20,7 @@ __all__ = [
     "BucketLoader",
     "EnglishTokenizer",
     "JapaneseTokenizer",
+    "ResumableLoader",
     "TensorLoader",
     "Vocabulary",
     "detokenize_english",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import torch
 
+from .loader import ResumableLoader
 from .vocab import PAD
 
 __all__ = ["BucketLoader"]
@@ -13,7 +14,7 @@ __all__ = ["BucketLoader"]
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-class BucketLoader:
+class BucketLoader(ResumableLoader):
     """Batches ``(src (B, S), src_lengths (B,), tgt (B, T))`` of encoded pairs, padded with 0.
 
     Each epoch ``e`` draws everything from its own generator seeded ``seed + e``: the pairs
@@ -39,31 +40,23 @@ class BucketLoader:
         pool: int = 50,
         device: torch.device | str | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if pool < 1:
             raise ValueError(f"pool must be at least 1, got {pool}")
         if not pairs:
             raise ValueError("BucketLoader needs at least one pair")
         if any(len(src) == 0 for src, _ in pairs):
             raise ValueError("every source sentence needs at least one token")
+        super().__init__(batch_size, drop_last, seed)
         self.pairs = [(list(src), list(tgt)) for src, tgt in pairs]
-        self.batch_size = batch_size
         self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.seed = seed
         self.pool = pool
         self.device = device
-        #: Epochs started so far, counting the current one once its first batch is out.
-        self.epoch = 0
-        #: Batches already handed out in the current epoch.
-        self.position = 0
 
-    def __len__(self) -> int:
-        full, rest = divmod(len(self.pairs), self.batch_size)
-        return full if self.drop_last or not rest else full + 1
+    @property
+    def num_samples(self) -> int:
+        return len(self.pairs)
 
-    def _batches(self, epoch: int) -> list[list[int]]:
+    def _plan(self, epoch: int) -> list[list[int]]:
         """The index lists of epoch ``epoch``'s batches, in the order they are handed out."""
         n = len(self.pairs)
         generator = torch.Generator().manual_seed(self.seed + epoch)
@@ -84,7 +77,8 @@ class BucketLoader:
             batches = [batches[i] for i in torch.randperm(len(batches), generator=generator)]
         return batches
 
-    def _collate(self, indices: list[int]) -> Batch:
+    def _batch(self, plan: list[list[int]], index: int) -> Batch:
+        indices = plan[index]
         sources = [self.pairs[i][0] for i in indices]
         targets = [self.pairs[i][1] for i in indices]
         lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
@@ -96,25 +90,3 @@ class BucketLoader:
         if self.device is not None:
             return src.to(self.device), lengths.to(self.device), tgt.to(self.device)
         return src, lengths, tgt
-
-    def __iter__(self) -> Iterator[Batch]:
-        batches = self._batches(self.epoch)
-        length = len(batches)
-        while self.position < length:
-            indices = batches[self.position]
-            self.position += 1
-            if self.position == length:
-                # The state after the last batch already points at the next epoch.
-                self.epoch += 1
-                self.position = 0
-                yield self._collate(indices)
-                return
-            yield self._collate(indices)
-
-    def state_dict(self) -> dict[str, int]:
-        """``{"epoch", "position", "seed"}``: where the next batch comes from."""
-        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        """Continue from :meth:`state_dict`."""
-        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
