@@ -7,6 +7,7 @@ from .dcgan import (
     DCGANGenerator,
     dcgan_init_,
 )
+from .decoding import beam_search, greedy_decode
 from .ebgan import EBGANConvDiscriminator, EBGANMLPDiscriminator
 from .noise import sample_noise
 from .registry import build_model, model_spec, register_model, registered_models
@@ -20,8 +21,10 @@ __all__ = [
     "EBGANConvDiscriminator",
     "EBGANMLPDiscriminator",
     "Seq2Seq",
+    "beam_search",
     "build_model",
     "dcgan_init_",
+    "greedy_decode",
     "model_spec",
     "register_model",
     "registered_models",

@@ -1,0 +1,81 @@
+"""Greedy and beam search against plain references on a small random model."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from ignite_gen.data.vocab import EOS, SOS
+from ignite_gen.models.decoding import beam_search, greedy_decode
+from ignite_gen.models.seq2seq import Seq2Seq
+
+SRC = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0], [11, 12, 13, 0]])
+LENGTHS = torch.tensor([4, 2, 3])
+
+
+def make(attention: str = "luong", vocab: int = 15) -> Seq2Seq:
+    torch.manual_seed(0)
+    return Seq2Seq(src_vocab=20, tgt_vocab=vocab, embed=8, hidden=12, attention=attention).eval()
+
+
+@torch.no_grad()
+def sequence_log_prob(model, row: int, tokens: list[int]) -> float:
+    """log p(tokens | source row), one decoder step per token, from scratch."""
+    memory, state, mask = model.encode(SRC[row : row + 1, : LENGTHS[row]], LENGTHS[row : row + 1])
+    total, previous = 0.0, SOS
+    for token in tokens:
+        logits, state = model.decode_step(torch.tensor([previous]), state, memory, mask)
+        total += float(logits.log_softmax(-1)[0, token])
+        previous = token
+    return total
+
+
+@pytest.mark.parametrize("attention", ["none", "luong", "bahdanau"])
+@torch.no_grad()
+def test_greedy_takes_the_argmax_each_step(attention):
+    model = make(attention)
+    decoded = greedy_decode(model, SRC, LENGTHS, max_len=6)
+    for row, tokens in enumerate(decoded):
+        memory, state, mask = model.encode(
+            SRC[row : row + 1, : LENGTHS[row]], LENGTHS[row : row + 1]
+        )
+        previous, expected = SOS, []
+        for _ in range(6):
+            logits, state = model.decode_step(torch.tensor([previous]), state, memory, mask)
+            previous = int(logits.argmax())
+            if previous == EOS:
+                break
+            expected.append(previous)
+        assert tokens == expected
+
+
+def test_beam_of_one_is_greedy():
+    model = make()
+    assert beam_search(model, SRC, LENGTHS, beam=1, max_len=6) == greedy_decode(
+        model, SRC, LENGTHS, max_len=6
+    )
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_a_wide_beam_finds_the_exhaustive_best(length_penalty):
+    model, max_len = make(vocab=6), 3
+    candidates = [
+        list(tokens) + ([EOS] if n < max_len else [])
+        for n in range(max_len + 1)
+        for tokens in itertools.product(range(6), repeat=n)
+        if EOS not in tokens
+    ]
+    candidates = [c for c in candidates if 0 < len(c) <= max_len]
+    for row in range(len(SRC)):
+        scored = [
+            (sequence_log_prob(model, row, c) / len(c) ** length_penalty, c) for c in candidates
+        ]
+        best = max(scored)[1]
+        best = best[:-1] if best[-1] == EOS else best
+        found = beam_search(model, SRC[row : row + 1], LENGTHS[row : row + 1], beam=300,
+                            max_len=max_len, length_penalty=length_penalty)  # fmt: skip
+        assert found == [best]
+    assert math.isfinite(sequence_log_prob(model, 0, [4, EOS]))
