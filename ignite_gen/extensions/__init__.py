@@ -15,6 +15,7 @@ from .print_report import PrintReport
 from .progress_bar import ProgressBar
 from .sample_quality import SampleQuality
 from .snapshot import snapshot, snapshot_object
+from .translation_evaluator import TranslationEvaluator
 
 __all__ = [
     "FailOnNonNumber",
@@ -24,6 +25,7 @@ __all__ = [
     "PrintReport",
     "ProgressBar",
     "SampleQuality",
+    "TranslationEvaluator",
     "snapshot",
     "snapshot_object",
 ]
