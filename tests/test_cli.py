@@ -248,3 +248,16 @@ def test_metrics_of_non_mnist_samples_are_a_one_line_error(tmp_path):
     trainer.run()
     result = run_cli("evaluate", str(tmp_path / "snapshot_epoch_0001.pt"), "-n", "50")
     assert_one_line_error(result, "MNIST-shaped samples (N, 1, 28, 28)", "got (50, 3, 28, 28)")
+
+
+def test_train_seq2seq_on_the_bundled_grammar(tmp_path):
+    args = ["--epochs", "1", "--max-pairs", "600", "--hidden", "32", "--embed", "32"]
+    result = run_cli("train", "seq2seq", *args, "--no-progress", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "validation: BLEU" in result.stdout and "src: " in result.stdout
+    record = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
+    assert {"validation/main/loss", "validation/main/bleu", "validation/main/chrf"} <= set(record)
+    assert (tmp_path / "translations" / "epoch_0001.txt").read_text().count("hyp: ") > 10
+    metadata = load_snapshot(tmp_path / "snapshot_epoch_0001.pt").metadata
+    assert metadata["src_vocab"]["itos"][:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
+    assert metadata["src_tokenizer"]["name"] == "japanese"

@@ -16,40 +16,11 @@ from ..extensions.sample_quality import score_generator
 from ..snapshot import latest_snapshot, load_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
+from . import seq2seq
+from .common import add_common_arguments, hparams_of
 from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
-
-
-def _add_common(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
-    parser.add_argument(
-        "--epochs", type=int, default=epochs, help="epochs to train (default %(default)s)"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=batch_size, help=f"batch size (default {batch_size})"
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path("result"), help="output directory (default result)"
-    )
-    parser.add_argument(
-        "--device",
-        default="auto",
-        help="auto (CUDA when available), cpu or cuda[:N] (default auto)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of every random generator (default 0)"
-    )
-    parser.add_argument(
-        "--resume", action="store_true", help="continue from the newest snapshot in --out"
-    )
-    parser.add_argument(
-        "--n-retains",
-        type=int,
-        default=None,
-        metavar="K",
-        help="keep only the newest K snapshots (default all)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
@@ -106,10 +77,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "or full MNIST from --data-root. Writes log.jsonl, loss.png, "
             "images/epoch_NNNN.png and snapshot_epoch_NNNN.pt into --out.",
         )
-        _add_common(sub, epochs=5, batch_size=64)
+        add_common_arguments(sub, epochs=5, batch_size=64)
         _add_gan_common(sub, method)
         method.add_arguments(sub)
         sub.set_defaults(handler=run, **method.defaults)
+    seq2seq.add_parser(methods, run_seq2seq)
 
 
 def seed_everything(seed: int) -> None:
@@ -147,9 +119,7 @@ def build_gan_trainer(args: argparse.Namespace) -> Trainer:
         "grad_clip": args.grad_clip,
     }
     updater = METHODS[args.method].updater(args, loader, gen, dis, common)
-    hparams = {
-        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "handler"
-    }
+    hparams = hparams_of(args)
     trainer = Trainer(
         updater,
         (args.epochs, "epoch"),
@@ -177,7 +147,8 @@ def _quality_line(scores: dict[str, float]) -> str:
     return f"FID {scores['fid']:.1f}, IS {scores['is']:.2f}, {scores['coverage']:.0f}/10 digits"
 
 
-def run(args: argparse.Namespace) -> None:
+def _check_run(args: argparse.Namespace) -> Path | None:
+    """The newest snapshot in --out, after refusing bad counts or a run to overwrite."""
     if args.epochs < 1 or args.batch_size < 1:
         raise UserError("--epochs and --batch-size must be at least 1")
     latest = latest_snapshot(args.out)
@@ -186,6 +157,36 @@ def run(args: argparse.Namespace) -> None:
             f"{args.out}/ already holds snapshots; add --resume to continue that run "
             "or choose another --out"
         )
+    return latest
+
+
+def _report_done(trainer: Trainer, args: argparse.Namespace, ran: int) -> bool:
+    if ran == 0:
+        print(
+            f"already complete: {args.out}/ holds {trainer.epoch} epochs; "
+            "raise --epochs to train further"
+        )
+        return False
+    print(
+        f"done: {trainer.epoch} epochs, {trainer.iteration} iterations in "
+        f"{trainer.elapsed_time:.1f} s; outputs in {args.out}/"
+    )
+    return True
+
+
+def run_seq2seq(args: argparse.Namespace) -> None:
+    _check_run(args)
+    trainer = seq2seq.build_seq2seq_trainer(args)
+    if _report_done(trainer, args, trainer.run()):
+        record = trainer.get_extension("LogReport").log[-1]
+        print(
+            f"validation: BLEU {record['validation/main/bleu']:.2f}, "
+            f"chrF {record['validation/main/chrf']:.2f}"
+        )
+
+
+def run(args: argparse.Namespace) -> None:
+    latest = _check_run(args)
     trainer = build_gan_trainer(args)
     if latest is not None:  # resuming: keep the untrained generator's scores
         initial = load_snapshot(latest, mmap=True).metadata.get("initial_quality")
@@ -196,16 +197,8 @@ def run(args: argparse.Namespace) -> None:
         initial = score_generator(trainer.updater.models["gen"], args.metric_samples, args.seed)
         trainer.metadata["initial_quality"] = initial
         print(f"untrained generator: {_quality_line(initial)}")
-    if trainer.run() == 0:
-        print(
-            f"already complete: {args.out}/ holds {trainer.epoch} epochs; "
-            "raise --epochs to train further"
-        )
+    if not _report_done(trainer, args, trainer.run()):
         return
-    print(
-        f"done: {trainer.epoch} epochs, {trainer.iteration} iterations in "
-        f"{trainer.elapsed_time:.1f} s; outputs in {args.out}/"
-    )
     record = trainer.get_extension("LogReport").log[-1]
     if "gen/fid" in record and "initial_quality" in trainer.metadata:
         final = {key: record[f"gen/{key}"] for key in ("fid", "is", "coverage")}
