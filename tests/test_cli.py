@@ -261,3 +261,23 @@ def test_train_seq2seq_on_the_bundled_grammar(tmp_path):
     metadata = load_snapshot(tmp_path / "snapshot_epoch_0001.pt").metadata
     assert metadata["src_vocab"]["itos"][:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
     assert metadata["src_tokenizer"]["name"] == "japanese"
+
+
+def test_translate_arguments_stdin_and_errors(gan_run, tmp_path):
+    args = ["--epochs", "1", "--max-pairs", "300", "--hidden", "16", "--embed", "16"]
+    result = run_cli("train", "seq2seq", *args, "--no-progress", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    snap = str(tmp_path / "snapshot_epoch_0001.pt")
+    two = run_cli("translate", snap, "私は本を読みます。", "彼は学校に行きました。", "--beam", "3")
+    assert two.returncode == 0, two.stderr
+    assert len(two.stdout.splitlines()) == 2
+    piped = subprocess.run(
+        [sys.executable, "-m", "ignite_gen", "translate", snap],
+        input="猫は牛乳を飲みます。\n\n犬は寝ます。\n",
+        capture_output=True,
+        text=True,
+    )
+    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 2, piped.stderr
+    out, _ = gan_run
+    gan = run_cli("translate", str(out / "snapshot_epoch_0002.pt"), "猫")
+    assert_one_line_error(gan, "not a seq2seq snapshot")

@@ -1,4 +1,4 @@
-"""The ``ignite-gen`` command: ``train``, ``inspect``, ``sample``, ``montage``, ``evaluate``.
+"""The ``ignite-gen`` command: train, inspect, sample, montage, evaluate, translate.
 
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
 with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import UserError
-from . import evaluate, inspect, montage, sample, train
+from . import evaluate, inspect, montage, sample, train, translate
 
 __all__ = ["build_parser", "main"]
 
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(commands)
     montage.add_parser(commands)
     evaluate.add_parser(commands)
+    translate.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,75 @@
+"""``ignite-gen translate FILE [SENTENCE ...]``: Japanese to English with a seq2seq snapshot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from ..data import Vocabulary, detokenize_english, tokenizer_from_config
+from ..errors import UserError
+from ..models import beam_search, greedy_decode
+from ..snapshot import load_snapshot
+
+__all__ = ["add_parser", "run", "translate"]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "translate",
+        help="translate Japanese sentences with a seq2seq snapshot",
+        description="Translate the sentences given as arguments, or one sentence a line from "
+        "standard input, with the model, tokenizers and vocabularies saved in a snapshot of "
+        "'ignite-gen train seq2seq' (any epoch; the training data is not needed).",
+    )
+    parser.add_argument("file", type=Path, help="a seq2seq snapshot file")
+    parser.add_argument("sentences", nargs="*", help="Japanese sentences (default: stdin)")
+    parser.add_argument("--beam", type=int, default=1, help="beam width; 1 is greedy (default)")
+    parser.add_argument("--max-len", type=int, default=50, help="output tokens (default 50)")
+    parser.add_argument("--device", default="cpu", help="device (default cpu)")
+    parser.set_defaults(handler=run)
+
+
+def translate(
+    file: str | Path, sentences: list[str], beam: int = 1, max_len: int = 50, device: str = "cpu"
+) -> list[str]:
+    """English translations of ``sentences`` by the snapshot's model.
+
+    Example:
+        >>> translate("result/snapshot_epoch_0010.pt", ["とても悲しいです。"])
+        ['I am very sad.']
+    """
+    if beam < 1:
+        raise UserError(f"--beam {beam}: the beam width must be at least 1")
+    snap = load_snapshot(file)
+    if snap.metadata.get("task") != "translation":
+        raise UserError(
+            f"{file}: not a seq2seq snapshot (it holds {', '.join(snap.model_names)}); "
+            "translate needs a snapshot of 'ignite-gen train seq2seq'"
+        )
+    model = snap.model("main", device=device)
+    tokenize = tokenizer_from_config(snap.metadata["src_tokenizer"])
+    src_vocab = Vocabulary.from_state_dict(snap.metadata["src_vocab"])
+    tgt_vocab = Vocabulary.from_state_dict(snap.metadata["tgt_vocab"])
+    encoded = [src_vocab.encode(tokenize(s))[: snap.metadata["max_len"] + 1] for s in sentences]
+    lengths = torch.tensor([len(ids) for ids in encoded])
+    src = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.long)
+    for row, ids in enumerate(encoded):
+        src[row, : len(ids)] = torch.tensor(ids)
+    src, lengths = src.to(device), lengths.to(device)
+    with torch.no_grad():
+        if beam == 1:
+            decoded = greedy_decode(model, src, lengths, max_len)
+        else:
+            decoded = beam_search(model, src, lengths, beam, max_len)
+    return [detokenize_english(tgt_vocab.decode(ids)) for ids in decoded]
+
+
+def run(args: argparse.Namespace) -> None:
+    sentences = args.sentences or [line.strip() for line in sys.stdin if line.strip()]
+    if not sentences:
+        raise UserError("no sentences: give them as arguments or one a line on standard input")
+    for english in translate(args.file, sentences, args.beam, args.max_len, args.device):
+        print(english)
