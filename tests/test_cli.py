@@ -281,3 +281,17 @@ def test_translate_arguments_stdin_and_errors(gan_run, tmp_path):
     out, _ = gan_run
     gan = run_cli("translate", str(out / "snapshot_epoch_0002.pt"), "猫")
     assert_one_line_error(gan, "not a seq2seq snapshot")
+
+
+def test_bad_corpora_are_one_line_errors(tmp_path):
+    ja, en = tmp_path / "ja.txt", tmp_path / "en.txt"
+    ja.write_text("猫です。\n犬です。\n", "utf-8")
+    en.write_text("It is a cat.\n", "utf-8")
+    quick = ["--epochs", "1", "--no-progress", "--out", str(tmp_path / "o")]
+    misaligned = run_cli("train", "seq2seq", "--src", str(ja), "--tgt", str(en), *quick)
+    assert_one_line_error(misaligned, str(ja), str(en), "2", "1")
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("It is a cat.\t猫です。\nno tab on this line\n", "utf-8")
+    assert_one_line_error(run_cli("train", "seq2seq", "--data", str(tsv), *quick), f"{tsv}:2")
+    tsv.write_bytes("It is a cat.\t猫です。\n".encode() + b"bad \xff bytes\t\xfe\n")
+    assert_one_line_error(run_cli("train", "seq2seq", "--data", str(tsv), *quick), f"{tsv}:2")

@@ -76,3 +76,18 @@ def test_examples_are_short_and_use_only_public_names(path):
         if isinstance(node, ast.ImportFrom) and node.module.startswith("ignite_gen"):
             assert not any(part.startswith("_") for part in node.module.split("."))
             assert not any(alias.name.startswith("_") for alias in node.names)
+
+
+def test_seq2seq_examples(tmp_path):
+    run_example(
+        "train_seq2seq.py", "--epochs", "1", "--pairs", "300", "--hidden", "16",
+        "--out", str(tmp_path / "example"),
+    )  # fmt: skip
+    records = (tmp_path / "example" / "log.jsonl").read_text().splitlines()
+    assert "validation/main/bleu" in json.loads(records[0])
+    cli = [sys.executable, "-m", "ignite_gen", "train", "seq2seq", "--epochs", "1"]
+    cli += ["--max-pairs", "300", "--hidden", "16", "--embed", "16", "--no-progress"]
+    subprocess.run([*cli, "--out", str(tmp_path / "cli")], check=True, capture_output=True)
+    snap = str(tmp_path / "cli" / "snapshot_epoch_0001.pt")
+    result = run_example("translate.py", snap, "猫は牛乳を飲みます。", "--beam", "2")
+    assert result.stdout.startswith("猫は牛乳を飲みます。 -> ")
