@@ -6,7 +6,8 @@ Adam(2e-4, betas (0.5, 0.999)), batch 64, BCE-with-logits losses (D on the real 
 fake batch separately, averaged; G non-saturating).
 
 * ``ignite-gen``: ``TensorLoader`` over the whole subset in memory, ``GANUpdater`` and a
-  ``Trainer`` with the extensions that ``ignite-gen train gan`` adds (FailOnNonNumber,
+  ``Trainer`` with the extensions that ``ignite-gen train gan`` adds, less the per-epoch
+  sample-quality metrics, which the hand loop has no counterpart for (FailOnNonNumber,
   LogReport, PrintReport, PlotReport, ImageGrid, snapshot, ProgressBar), writing into a
   temporary directory; table and bar go to ``os.devnull``.
 * ``hand``: the article's script shape: a torchvision-style dataset that turns one
