@@ -261,6 +261,10 @@ def test_train_seq2seq_on_the_bundled_grammar(tmp_path):
     metadata = load_snapshot(tmp_path / "snapshot_epoch_0001.pt").metadata
     assert metadata["src_vocab"]["itos"][:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
     assert metadata["src_tokenizer"]["name"] == "japanese"
+    detail = run_cli("inspect", str(tmp_path / "snapshot_epoch_0001.pt"))
+    vocab = len(metadata["src_vocab"]["itos"])
+    assert f"vocabulary source {vocab:,} tokens" in detail.stdout, detail.stderr
+    assert "seq2seq-gru" in detail.stdout and "attention" in detail.stdout
 
 
 def test_translate_arguments_stdin_and_errors(gan_run, tmp_path):

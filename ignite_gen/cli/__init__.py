@@ -7,6 +7,7 @@ with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -59,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ignite-gen: interrupted; continue with the same command and --resume", file=sys.stderr
         )
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ignite-gen inspect DIR | head`): stop quietly, and keep
+        # Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 0
 
 

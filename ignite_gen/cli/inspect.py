@@ -105,6 +105,10 @@ def inspect_file(path: Path) -> None:
             k: v for k, v in groups[0].items() if k in ("lr", "betas", "momentum", "weight_decay")
         }
         print(f"  {name:<8} {meta.get('optimizers', {}).get(name, '?')} {settings}")
+    if "src_vocab" in meta:  # a translation snapshot
+        sizes = (len(meta["src_vocab"]["itos"]), len(meta["tgt_vocab"]["itos"]))
+        print(f"vocabulary source {sizes[0]:,} tokens, target {sizes[1]:,} tokens")
+        print(f"tokenizers {meta['src_tokenizer']} -> {meta['tgt_tokenizer']}")
     if meta.get("hparams"):
         print("hyper-parameters")
         for key, value in meta["hparams"].items():
