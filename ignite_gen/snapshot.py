@@ -39,6 +39,7 @@ __all__ = [
     "read_snapshot",
     "require_snapshots",
     "restore_rng",
+    "run_metadata",
 ]
 
 FORMAT = "ignite-gen-snapshot/1"
@@ -100,8 +101,7 @@ def write_trainer_snapshot(trainer: Trainer, path: Path) -> Path:
     payload["model_specs"] = {
         name: spec for name, m in trainer.updater.models.items() if (spec := model_spec(m))
     }
-    payload["metadata"] = {
-        **trainer.metadata,
+    recorded = {
         "version": __version__,
         "wall_time": time.time(),
         "iteration": trainer.iteration,
@@ -111,7 +111,16 @@ def write_trainer_snapshot(trainer: Trainer, path: Path) -> Path:
         "updater": type(trainer.updater).__name__,
         "optimizers": {n: type(o).__name__ for n, o in trainer.updater.optimizers.items()},
     }
+    payload["metadata"] = {**trainer.metadata, **recorded, "recorded": sorted(recorded)}
     return atomic_save(payload, path)
+
+
+def run_metadata(payload: dict[str, Any]) -> dict[str, Any]:
+    """The metadata a run gave its trainer (hyper-parameters, anything a script added),
+    without what the snapshot writer records itself (version, time, progress)."""
+    metadata = payload["metadata"]
+    recorded = {"recorded", *metadata.get("recorded", ())}
+    return {key: value for key, value in metadata.items() if key not in recorded}
 
 
 def read_snapshot(

@@ -143,3 +143,17 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_resume_carries_the_runs_metadata_over(tmp_path):
+    first = Trainer(make_regression_updater(), (1, "epoch"), out=tmp_path, metadata={"a": 1})
+    first.extend(snapshot())
+    first.run()
+    resumed = Trainer(
+        make_regression_updater(), (2, "epoch"), out=tmp_path, resume="auto", metadata={"b": 2}
+    )
+    resumed.extend(snapshot())
+    resumed.run()
+    assert resumed.metadata["a"] == 1 and resumed.metadata["b"] == 2
+    assert "wall_time" not in resumed.metadata  # what the writer records is not carried
+    assert read_snapshot(tmp_path / "snapshot_epoch_0002.pt")["metadata"]["a"] == 1

@@ -73,8 +73,9 @@ def load_pairs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], str]:
     return grammar_pairs(seed=args.seed), "the bundled grammar corpus"
 
 
-def build_seq2seq_trainer(args: argparse.Namespace) -> Trainer:
-    """The trainer ``ignite-gen train seq2seq`` runs, built from parsed arguments."""
+def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) -> Trainer:
+    """The trainer ``ignite-gen train seq2seq`` runs, built from parsed arguments,
+    resuming from ``resume`` when given."""
     torch.manual_seed(args.seed)
     device = resolve_device(args.device)
     pairs, name = load_pairs(args)
@@ -112,7 +113,7 @@ def build_seq2seq_trainer(args: argparse.Namespace) -> Trainer:
         "max_len": args.max_len,
     }
     trainer = Trainer(updater, (args.epochs, "epoch"), out=args.out,
-                      resume="auto" if args.resume else None, metadata=metadata)  # fmt: skip
+                      resume=resume, metadata=metadata)  # fmt: skip
     trainer.extend(extensions.FailOnNonNumber())
     trainer.extend(
         extensions.TranslationEvaluator(valid_loader, src_vocab, tgt_vocab, beam=args.beam)

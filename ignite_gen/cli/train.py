@@ -13,7 +13,7 @@ from .. import extensions
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
 from ..extensions.sample_quality import score_generator
-from ..snapshot import latest_snapshot, load_snapshot
+from ..snapshot import latest_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
@@ -91,8 +91,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def build_gan_trainer(args: argparse.Namespace) -> Trainer:
-    """The trainer ``ignite-gen train gan`` runs, built from parsed arguments."""
+def build_gan_trainer(args: argparse.Namespace, resume: Path | None = None) -> Trainer:
+    """The trainer ``ignite-gen train gan`` runs, built from parsed arguments, resuming
+    from ``resume`` when given."""
     seed_everything(args.seed)
     device = resolve_device(args.device)
     images, _ = load_mnist_dir(args.data_root) if args.data_root else load_mnist_subset()
@@ -124,7 +125,7 @@ def build_gan_trainer(args: argparse.Namespace) -> Trainer:
         updater,
         (args.epochs, "epoch"),
         out=args.out,
-        resume="auto" if args.resume else None,
+        resume=resume,
         metadata={"hparams": hparams},
     )
     trainer.extend(extensions.FailOnNonNumber())
@@ -148,7 +149,8 @@ def _quality_line(scores: dict[str, float]) -> str:
 
 
 def _check_run(args: argparse.Namespace) -> Path | None:
-    """The newest snapshot in --out, after refusing bad counts or a run to overwrite."""
+    """The snapshot to resume from (the newest in --out with --resume), after refusing
+    bad counts or a run to overwrite."""
     if args.epochs < 1 or args.batch_size < 1:
         raise UserError("--epochs and --batch-size must be at least 1")
     latest = latest_snapshot(args.out)
@@ -175,8 +177,7 @@ def _report_done(trainer: Trainer, args: argparse.Namespace, ran: int) -> bool:
 
 
 def run_seq2seq(args: argparse.Namespace) -> None:
-    _check_run(args)
-    trainer = seq2seq.build_seq2seq_trainer(args)
+    trainer = seq2seq.build_seq2seq_trainer(args, resume=_check_run(args))
     if _report_done(trainer, args, trainer.run()):
         record = trainer.get_extension("LogReport").log[-1]
         print(
@@ -187,12 +188,8 @@ def run_seq2seq(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> None:
     latest = _check_run(args)
-    trainer = build_gan_trainer(args)
-    if latest is not None:  # resuming: keep the untrained generator's scores
-        initial = load_snapshot(latest, mmap=True).metadata.get("initial_quality")
-        if initial is not None:
-            trainer.metadata["initial_quality"] = initial
-    elif args.metric_samples:
+    trainer = build_gan_trainer(args, resume=latest)
+    if latest is None and args.metric_samples:
         # The untrained generator's scores: the yardstick for how far training got.
         initial = score_generator(trainer.updater.models["gen"], args.metric_samples, args.seed)
         trainer.metadata["initial_quality"] = initial
