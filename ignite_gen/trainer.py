@@ -252,8 +252,7 @@ class Trainer:
         reached = {key: max(value, limits[key]) for key, value in arguments.items()}
         self.engine.load_state_dict({"iteration": iteration, "epoch_length": length, **reached})
         snapshot_io.restore_rng(payload["rng"])
-        # What the original run recorded (say, its untrained model's scores) carries over;
-        # this run's own settings win.
+        # The original run's metadata carries over; this run's own settings win.
         for key, value in snapshot_io.run_metadata(payload).items():
             self.metadata.setdefault(key, value)
         self.resumed_from = path
