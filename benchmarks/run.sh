@@ -5,6 +5,9 @@
 #   bash benchmarks/run.sh                        both benchmarks, default settings
 #   bash benchmarks/run.sh overhead ARGS...       only overhead.py, with ARGS
 #   bash benchmarks/run.sh dcgan ARGS...          only dcgan_epoch.py, with ARGS
+#   bash benchmarks/run.sh seq2seq-speed ARGS...  only seq2seq_speed.py, with ARGS (never
+#                                                 run by default: it needs the Tatoeba TSV
+#                                                 in ../shared and takes about 6 minutes)
 #   bash benchmarks/run.sh ARGS...                both, each with ARGS (shared options
 #                                                 only: --rounds, --threads)
 set -euo pipefail
@@ -28,9 +31,13 @@ then
 fi
 
 which="all"
-if [[ $# -gt 0 && ( "$1" == "overhead" || "$1" == "dcgan" ) ]]; then
+if [[ $# -gt 0 && ( "$1" == "overhead" || "$1" == "dcgan" || "$1" == "seq2seq-speed" ) ]]; then
     which="$1"
     shift
+fi
+if [[ "$which" == "seq2seq-speed" ]]; then
+    "$python" "$here/seq2seq_speed.py" "$@"
+    exit
 fi
 if [[ "$which" != "dcgan" ]]; then
     "$python" "$here/overhead.py" "$@"
