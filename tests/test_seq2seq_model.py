@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from ignite_gen import UserError
 from ignite_gen.models import build_model, model_spec
-from ignite_gen.models.seq2seq import Seq2Seq, masked_token_loss
+from ignite_gen.models.seq2seq import Seq2Seq, smoothed_token_loss
 
 SRC = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0], [11, 12, 13, 0]])
 LENGTHS = torch.tensor([4, 2, 3])
@@ -41,12 +40,23 @@ def test_padding_changes_nothing(attention):
     torch.testing.assert_close(batch[1:2], alone, rtol=1e-5, atol=1e-6)
 
 
-def test_masked_loss_ignores_padding():
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_token_loss_ignores_padding_and_smooths_like_its_definition(smoothing):
+    torch.manual_seed(0)
     logits = torch.randn(2, 3, 5)
     targets = torch.tensor([[2, 3, 0], [4, 0, 0]])
     kept = [(0, 0), (0, 1), (1, 0)]
-    expected = sum(F.cross_entropy(logits[b, t][None], targets[b, t][None]) for b, t in kept) / 3
-    torch.testing.assert_close(masked_token_loss(logits, targets), expected)
+    nll, objective = 0.0, 0.0
+    for b, t in kept:  # the smoothed target: 1 - s + s/V on the gold token, s/V elsewhere
+        log_p = logits[b, t].log_softmax(-1)
+        q = torch.full((5,), smoothing / 5)
+        q[targets[b, t]] += 1 - smoothing
+        nll += -log_p[targets[b, t]] / 3
+        objective += -(q * log_p).sum() / 3
+    loss, reported = smoothed_token_loss(logits, targets, smoothing)
+    torch.testing.assert_close(reported, nll)
+    torch.testing.assert_close(loss, objective)
+    assert (loss > reported) == (smoothing > 0)
 
 
 def test_registry_and_bad_options():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..errors import UserError
 from .registry import register_model
 
-__all__ = ["ATTENTIONS", "PAD", "Seq2Seq", "masked_token_loss"]
+__all__ = ["ATTENTIONS", "PAD", "Seq2Seq", "smoothed_token_loss"]
 
 ATTENTIONS = ("none", "luong", "bahdanau")
 PAD = 0
@@ -137,6 +136,21 @@ class Seq2Seq(nn.Module):
         return self.output(self.dropout(self._luong_output(outputs, memory, mask)))
 
 
-def masked_token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over the non-padding target tokens (padding is token 0)."""
-    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=PAD)
+def smoothed_token_loss(
+    logits: torch.Tensor, targets: torch.Tensor, smoothing: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(objective, nll)``, means over the non-padding target tokens (padding is 0):
+    ``nll = -log p(y)`` and
+    ``objective = (1 - smoothing) * nll + smoothing * mean_v(-log p(v))``, the
+    cross-entropy against a target that spreads ``smoothing`` evenly over the vocabulary
+    (label smoothing). One log-softmax serves both, so perplexity stays ``exp(nll)``."""
+    log_probs = logits.flatten(0, 1).log_softmax(-1)
+    targets = targets.flatten()
+    keep = targets != PAD
+    count = keep.sum().clamp(min=1)
+    gold = log_probs.gather(1, targets.unsqueeze(1)).squeeze(1)
+    nll = -(gold * keep).sum() / count
+    if smoothing == 0.0:
+        return nll, nll
+    uniform = -(log_probs.mean(-1) * keep).sum() / count
+    return (1 - smoothing) * nll + smoothing * uniform, nll

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from ..errors import UserError
-from ..models.seq2seq import Seq2Seq, masked_token_loss
+from ..models.seq2seq import Seq2Seq, smoothed_token_loss
 from ..reporter import report
 from .base import Updater
 
@@ -24,9 +24,10 @@ class Seq2SeqUpdater(Updater):
     otherwise its own previous prediction; ``p`` goes linearly from ``teacher_forcing``
     to ``teacher_forcing_end`` over ``schedule_iterations`` when both are given. With
     ``p = 1`` and Luong or no attention the whole target is decoded in one call. The
-    loss is the cross-entropy per target token, padding excluded; ``grad_clip`` defaults
-    to 1.0, as recurrent networks want. Reports ``main/loss``, ``main/perplexity`` and
-    ``main/teacher_forcing``.
+    loss is the cross-entropy per target token, padding excluded, optionally against
+    targets smoothed by ``label_smoothing``; ``grad_clip`` defaults to 1.0, as recurrent
+    networks want. Reports ``main/loss`` (the unsmoothed cross-entropy, comparable with
+    ``validation/main/loss``), ``main/perplexity`` and ``main/teacher_forcing``.
 
     Example:
         >>> model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab))
@@ -43,6 +44,7 @@ class Seq2SeqUpdater(Updater):
         teacher_forcing: float = 0.5,
         teacher_forcing_end: float | None = None,
         schedule_iterations: int | None = None,
+        label_smoothing: float = 0.0,
         converter: Callable[[Any, torch.device], Any] | None = None,
         grad_clip: float | None = 1.0,
         precision: str = "fp32",
@@ -53,6 +55,8 @@ class Seq2SeqUpdater(Updater):
         ):
             if value is not None and not 0.0 <= value <= 1.0:
                 raise UserError(f"{name} must be in [0, 1], got {value}")
+        if not 0.0 <= label_smoothing < 1.0:
+            raise UserError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
         if (teacher_forcing_end is None) != (schedule_iterations is None):
             raise UserError("teacher_forcing_end and schedule_iterations go together")
         if schedule_iterations is not None and schedule_iterations < 1:
@@ -64,6 +68,7 @@ class Seq2SeqUpdater(Updater):
         self.teacher_forcing = teacher_forcing
         self.teacher_forcing_end = teacher_forcing_end
         self.schedule_iterations = schedule_iterations
+        self.label_smoothing = label_smoothing
 
     @property
     def teacher_forcing_ratio(self) -> float:
@@ -93,7 +98,8 @@ class Seq2SeqUpdater(Updater):
         p = self.teacher_forcing_ratio
         with self.autocast():
             logits = self.decode(src, lengths, tgt[:, :-1], p)
-            loss = masked_token_loss(logits.float(), tgt[:, 1:])
+            loss, nll = smoothed_token_loss(logits.float(), tgt[:, 1:], self.label_smoothing)
         self.step("main", loss)
-        report({"main/loss": loss, "main/perplexity": loss.detach().exp()})
+        nll = nll.detach()
+        report({"main/loss": nll, "main/perplexity": nll.exp()})
         report({"main/teacher_forcing": p})
