@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 import torch
 
 from ignite_gen import Seq2SeqUpdater, Trainer
@@ -59,3 +60,54 @@ def test_evaluator_reports_scores_and_writes_translations(tmp_path):
     text = (tmp_path / "translations" / "epoch_0002.txt").read_text()
     assert text.count("src: ") == 40 and text.count("hyp: ") == 40
     assert shown.getvalue().count("ref: ") == 4  # two shown per epoch
+
+
+class Echo(torch.nn.Module):
+    """Translates by repeating its source ids: decoding step t emits source token t."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.vocab = vocab
+
+    def encode(self, src, lengths):
+        return src, torch.zeros(len(src), dtype=torch.long), None
+
+    def decode_step(self, tokens, step, memory, mask):
+        token = memory.gather(1, step.clamp(max=memory.shape[1] - 1)[:, None]).squeeze(1)
+        return torch.nn.functional.one_hot(token, self.vocab).float(), step + 1
+
+    def forward(self, src, lengths, tgt_in):
+        echo = torch.nn.functional.pad(src, (0, max(0, tgt_in.shape[1] - src.shape[1])))
+        return torch.nn.functional.one_hot(echo[:, : tgt_in.shape[1]], self.vocab).float()
+
+
+def test_references_outside_the_vocabulary_are_not_matched_by_unk():
+    references = [["i", "saw", "two", "zebras", "."], ["tom", "ran", "."], ["i", "saw", "it", "."]]
+    vocab = Vocabulary.build([["i", "saw", "it", "two", "tom", "ran", "."]])
+    # The model answers each reference as the vocabulary spells it: "zebras" is <unk>.
+    pairs = [(vocab.encode(r), vocab.encode(r, add_sos=True)) for r in references]
+    loader = BucketLoader(pairs, batch_size=2, shuffle=False)
+    assert loader.batch_indices() == [[2, 1], [0]]  # sorted by length: not the pairs' order
+    echo = Echo(len(vocab))
+
+    mapped = TranslationEvaluator(loader, vocab, vocab).evaluate(echo, torch.device("cpu"))
+    assert mapped["bleu"] == pytest.approx(100)  # <unk> "matches" zebras through the ids
+
+    honest = TranslationEvaluator(loader, vocab, vocab, references=references)
+    result = honest.evaluate(echo, torch.device("cpu"))
+    assert result["bleu"] < 100.0 and result["chrf"] < 100.0
+    assert [t[1] for t in result["triples"]] == references
+    assert result["triples"][0][2] == ["i", "saw", "two", "<unk>", "."]
+    hyps = [t[2] for t in result["triples"]]
+    assert {k: result[k] for k in ("bleu", "chrf")} == translation_scores(hyps, references)
+
+
+def test_references_need_an_unshuffled_bucket_loader():
+    encoded, src_vocab, tgt_vocab = encoded_corpus(10)
+    references = [["a"]] * 10
+    shuffled = BucketLoader(encoded, batch_size=4, shuffle=True)
+    with pytest.raises(ValueError, match="shuffle=False"):
+        TranslationEvaluator(shuffled, src_vocab, tgt_vocab, references=references)
+    with pytest.raises(ValueError, match="9 references for 10 pairs"):
+        loader = BucketLoader(encoded, batch_size=4, shuffle=False)
+        TranslationEvaluator(loader, src_vocab, tgt_vocab, references=references[:9])

@@ -1,4 +1,5 @@
-"""``ignite-gen evaluate FILE``: FID, IS, digit coverage and KL of a snapshot's generator."""
+"""``ignite-gen evaluate FILE``: FID, IS, digit coverage and KL of a snapshot's generator;
+BLEU and chrF of a translation snapshot (in :mod:`.evaluate_translation`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 import torch
 
+from ..errors import UserError
 from ..extensions.sample_quality import score_generator
 from ..metrics.classifier import load_classifier
 from ..metrics.quality import check_sample_count, real_data_scores
 from ..snapshot import Snapshot, load_snapshot
+from . import evaluate_translation
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
@@ -22,11 +25,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``evaluate`` on the ``ignite-gen`` sub-command parser."""
     parser = commands.add_parser(
         "evaluate",
-        help="score a snapshot's generator: FID, Inception Score, digit coverage",
+        help="score a snapshot: FID, Inception Score, digit coverage; or BLEU and chrF",
         description="Score n samples of the generator in a snapshot with the project's MNIST "
         "classifier (trained once per machine, about 20 s). By default -n and --seed are "
         "those of the run's SampleQuality extension, so the numbers equal the ones it "
-        "logged for that epoch.",
+        "logged for that epoch. A snapshot of 'ignite-gen train seq2seq' is scored instead "
+        "with BLEU and chrF (sacrebleu) on the pairs of --data or --src/--tgt.",
     )
     parser.add_argument(
         "file", type=Path, help="a snapshot file, e.g. result/snapshot_epoch_0005.pt"
@@ -55,6 +59,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", default="cpu", help="device to evaluate on (default cpu)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    evaluate_translation.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -73,7 +78,7 @@ def logged_settings(snap: Snapshot, model: str) -> dict[str, int] | None:
 
 
 def evaluate_snapshot(
-    file: str | Path,
+    file: str | Path | Snapshot,
     n: int | None = None,
     seed: int | None = None,
     model: str = "gen",
@@ -94,7 +99,7 @@ def evaluate_snapshot(
     """
     if n is not None:
         check_sample_count(n)
-    snap = load_snapshot(file)
+    snap = file if isinstance(file, Snapshot) else load_snapshot(file)
     name = snap.generator_name(model, prefer_ema)
     logged = logged_settings(snap, model) or {"n": 1000, "seed": 0}
     n = logged["n"] if n is None else n
@@ -114,10 +119,18 @@ def evaluate_snapshot(
 
 
 def run(args: argparse.Namespace) -> None:
-    """The ``evaluate`` handler: print the scores of ``args.file``'s generator."""
-    result = evaluate_snapshot(
-        args.file, args.num, args.seed, args.model, not args.no_ema, args.device
-    )
+    """The ``evaluate`` handler: print the scores of ``args.file``'s generator, or of
+    its translation model."""
+    snap = load_snapshot(args.file)
+    if snap.metadata.get("task") == "translation":
+        evaluate_translation.run(args, snap)
+        return
+    if args.data is not None or args.src is not None or args.tgt is not None:
+        raise UserError(
+            f"{args.file}: --data, --src and --tgt are for translation snapshots; this one "
+            f"holds {', '.join(snap.model_names)} (evaluate scores its generator without them)"
+        )
+    result = evaluate_snapshot(snap, args.num, args.seed, args.model, not args.no_ema, args.device)
     if args.json:
         print(json.dumps({"file": str(args.file), **result}))
         return

@@ -115,8 +115,13 @@ def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) 
     trainer = Trainer(updater, (args.epochs, "epoch"), out=args.out,
                       resume=resume, metadata=metadata)  # fmt: skip
     trainer.extend(extensions.FailOnNonNumber())
+    # The untouched English of the valid pairs, in valid_loader.pairs' order: BLEU counts
+    # a reference word outside the vocabulary as missed, not as a matching <unk>.
+    references = [t for _, t in valid]
     trainer.extend(
-        extensions.TranslationEvaluator(valid_loader, src_vocab, tgt_vocab, beam=args.beam)
+        extensions.TranslationEvaluator(
+            valid_loader, src_vocab, tgt_vocab, beam=args.beam, references=references
+        )
     )
     trainer.extend(extensions.LogReport())
     keys = ["main/loss", "validation/main/loss", "validation/main/bleu", "validation/main/chrf"]

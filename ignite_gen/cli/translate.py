@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -11,9 +13,16 @@ import torch
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..errors import UserError
 from ..models import beam_search, greedy_decode
-from ..snapshot import load_snapshot
+from ..snapshot import Snapshot, load_snapshot
 
-__all__ = ["add_parser", "run", "translate"]
+__all__ = [
+    "TranslationSnapshot",
+    "add_parser",
+    "check_beam",
+    "load_translation_snapshot",
+    "run",
+    "translate",
+]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +41,53 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+@dataclass(frozen=True)
+class TranslationSnapshot:
+    """What a snapshot of ``ignite-gen train seq2seq`` holds for translating: the model
+    (rebuilt, in eval mode), both tokenizers and both vocabularies.
+
+    Example:
+        >>> loaded = load_translation_snapshot("result/snapshot_epoch_0010.pt")
+        >>> loaded.src_vocab.encode(loaded.src_tokenizer("猫です。"))
+        [57, 12, 4, 2]
+    """
+
+    snapshot: Snapshot
+    model: torch.nn.Module
+    src_tokenizer: Callable[[str], list[str]]
+    tgt_tokenizer: Callable[[str], list[str]]
+    src_vocab: Vocabulary
+    tgt_vocab: Vocabulary
+
+
+def load_translation_snapshot(
+    file: str | Path | Snapshot, device: str | torch.device = "cpu"
+) -> TranslationSnapshot:
+    """The model, tokenizers and vocabularies of a ``train seq2seq`` snapshot (a path or
+    an opened :class:`Snapshot`); any other snapshot is a :class:`UserError`."""
+    snap = file if isinstance(file, Snapshot) else load_snapshot(file)
+    metadata = snap.metadata
+    if metadata.get("task") != "translation":
+        raise UserError(
+            f"{snap.path}: not a seq2seq snapshot (it holds {', '.join(snap.model_names)}); "
+            "it needs a snapshot of 'ignite-gen train seq2seq'"
+        )
+    return TranslationSnapshot(
+        snapshot=snap,
+        model=snap.model("main", device=device),
+        src_tokenizer=tokenizer_from_config(metadata["src_tokenizer"]),
+        tgt_tokenizer=tokenizer_from_config(metadata["tgt_tokenizer"]),
+        src_vocab=Vocabulary.from_state_dict(metadata["src_vocab"]),
+        tgt_vocab=Vocabulary.from_state_dict(metadata["tgt_vocab"]),
+    )
+
+
+def check_beam(beam: int) -> None:
+    """A beam width below 1 is a :class:`UserError`."""
+    if beam < 1:
+        raise UserError(f"--beam {beam}: the beam width must be at least 1")
+
+
 def translate(
     file: str | Path, sentences: list[str], beam: int = 1, max_len: int = 50, device: str = "cpu"
 ) -> list[str]:
@@ -41,19 +97,10 @@ def translate(
         >>> translate("result/snapshot_epoch_0010.pt", ["とても悲しいです。"])
         ['I am very sad.']
     """
-    if beam < 1:
-        raise UserError(f"--beam {beam}: the beam width must be at least 1")
-    snap = load_snapshot(file)
-    if snap.metadata.get("task") != "translation":
-        raise UserError(
-            f"{file}: not a seq2seq snapshot (it holds {', '.join(snap.model_names)}); "
-            "translate needs a snapshot of 'ignite-gen train seq2seq'"
-        )
-    model = snap.model("main", device=device)
-    tokenize = tokenizer_from_config(snap.metadata["src_tokenizer"])
-    src_vocab = Vocabulary.from_state_dict(snap.metadata["src_vocab"])
-    tgt_vocab = Vocabulary.from_state_dict(snap.metadata["tgt_vocab"])
-    encoded = [src_vocab.encode(tokenize(s))[: snap.metadata["max_len"] + 1] for s in sentences]
+    check_beam(beam)
+    loaded = load_translation_snapshot(file, device)
+    max_tokens = loaded.snapshot.metadata["max_len"] + 1
+    encoded = [loaded.src_vocab.encode(loaded.src_tokenizer(s))[:max_tokens] for s in sentences]
     lengths = torch.tensor([len(ids) for ids in encoded])
     src = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.long)
     for row, ids in enumerate(encoded):
@@ -61,10 +108,10 @@ def translate(
     src, lengths = src.to(device), lengths.to(device)
     with torch.no_grad():
         if beam == 1:
-            decoded = greedy_decode(model, src, lengths, max_len)
+            decoded = greedy_decode(loaded.model, src, lengths, max_len)
         else:
-            decoded = beam_search(model, src, lengths, beam, max_len)
-    return [detokenize_english(tgt_vocab.decode(ids)) for ids in decoded]
+            decoded = beam_search(loaded.model, src, lengths, beam, max_len)
+    return [detokenize_english(loaded.tgt_vocab.decode(ids)) for ids in decoded]
 
 
 def run(args: argparse.Namespace) -> None:

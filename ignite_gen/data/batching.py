@@ -56,6 +56,13 @@ class BucketLoader(ResumableLoader):
     def num_samples(self) -> int:
         return len(self.pairs)
 
+    def batch_indices(self, epoch: int = 0) -> list[list[int]]:
+        """The indices into :attr:`pairs` of epoch ``epoch``'s batches, in the order the
+        loader hands them out and, within a batch, in row order. Without ``shuffle`` every
+        epoch has the same batches, so an evaluator can pair each output row with data
+        kept beside the loader (such as untouched reference sentences)."""
+        return self._plan(epoch)
+
     def _plan(self, epoch: int) -> list[list[int]]:
         """The index lists of epoch ``epoch``'s batches, in the order they are handed out."""
         n = len(self.pairs)

@@ -1,0 +1,160 @@
+"""``ignite-gen evaluate FILE --data PATH``: BLEU and chrF of a seq2seq snapshot on a corpus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..atomic import atomic_write
+from ..data import BucketLoader, split_pairs
+from ..errors import UserError
+from ..extensions.translation_evaluator import TranslationEvaluator, translation_lines
+from ..snapshot import Snapshot
+from .seq2seq import load_pairs
+from .translate import check_beam, load_translation_snapshot
+
+__all__ = ["SPLITS", "add_arguments", "evaluate_translation", "run", "select_split"]
+
+SPLITS = ("all", "train", "valid", "test")
+_MIN_OUTPUT = 50  # output tokens allowed for any sentence; long sources get twice their length
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``evaluate`` for translation snapshots."""
+    group = parser.add_argument_group("translation snapshots (of 'ignite-gen train seq2seq')")
+    data = group.add_mutually_exclusive_group()
+    data.add_argument("--data", type=Path, help="TSV: English<TAB>Japanese[<TAB>attribution]")
+    data.add_argument("--src", type=Path, help="Japanese sentences, one a line (with --tgt)")
+    group.add_argument("--tgt", type=Path, help="English sentences aligned with --src")
+    group.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="all: every pair of the file (default); train, valid or test: that part of the "
+        "split the run trained with (its --seed), e.g. the held-out test pairs",
+    )
+    group.add_argument(
+        "--max-pairs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the first N pairs, split as training did",
+    )
+    group.add_argument(
+        "--beam", type=int, default=1, metavar="K", help="beam width; 1 is greedy (default)"
+    )
+    group.add_argument(
+        "--length-penalty", type=float, default=1.0, help="beam length penalty (default 1.0)"
+    )
+    group.add_argument("--batch-size", type=int, default=64, help="sentences a batch (default 64)")
+    group.add_argument("--out", type=Path, metavar="FILE", help="write src/ref/hyp lines to FILE")
+
+
+def select_split(pairs: Sequence[tuple[str, str]], split: str, seed: int) -> list[tuple[str, str]]:
+    """``pairs`` itself for ``"all"``, else that part of :func:`split_pairs` with ``seed``,
+    the split ``train seq2seq`` made with the same seed."""
+    if split == "all":
+        return list(pairs)
+    return split_pairs(pairs, seed=seed)[SPLITS.index(split) - 1]
+
+
+def evaluate_translation(
+    file: str | Path | Snapshot,
+    pairs: Sequence[tuple[str, str]],
+    beam: int = 1,
+    length_penalty: float = 1.0,
+    batch_size: int = 64,
+    device: str | torch.device = "cpu",
+) -> dict[str, Any]:
+    """``{"bleu", "chrf", "loss", "triples"}`` of a seq2seq snapshot on ``(Japanese,
+    English)`` pairs: sources tokenized and encoded as the snapshot says (unknown words
+    become ``<unk>``), none dropped for length, references the tokenized English as
+    written. ``triples`` are ``(source, reference, hypothesis)`` tokens in pair order;
+    ``loss`` is per target token, against the vocabulary-mapped English.
+
+    Example:
+        >>> evaluate_translation("result/snapshot_epoch_0010.pt", read_tsv("test.tsv"))["bleu"]
+        23.4
+    """
+    check_beam(beam)
+    if batch_size < 1:
+        raise UserError(f"--batch-size {batch_size}: it must be at least 1")
+    loaded = load_translation_snapshot(file, device)
+    sources = [loaded.src_tokenizer(japanese) for japanese, _ in pairs]
+    references = [loaded.tgt_tokenizer(english) for _, english in pairs]
+    encoded = [
+        (loaded.src_vocab.encode(s), loaded.tgt_vocab.encode(r, add_sos=True))
+        for s, r in zip(sources, references, strict=True)
+    ]
+    evaluator = TranslationEvaluator(
+        BucketLoader(encoded, batch_size, shuffle=False),
+        loaded.src_vocab,
+        loaded.tgt_vocab,
+        beam=beam,
+        length_penalty=length_penalty,
+        max_len=max(_MIN_OUTPUT, 2 * max(len(s) for s in sources)),
+        references=references,
+    )
+    with torch.no_grad():
+        result = evaluator.evaluate(loaded.model, torch.device(device))
+    # The evaluator's sources went through the vocabulary; show the words as tokenized.
+    result["triples"] = [
+        (source, reference, hypothesis)
+        for source, (_, reference, hypothesis) in zip(sources, result["triples"], strict=True)
+    ]
+    return result
+
+
+def run(args: argparse.Namespace, snap: Snapshot) -> None:
+    """The ``evaluate`` handler for a translation snapshot: print its BLEU and chrF."""
+    if args.num is not None or args.seed is not None:
+        raise UserError(f"{args.file}: -n and --seed are for GAN snapshots, not seq2seq ones")
+    if args.data is None and args.src is None and args.tgt is None:
+        raise UserError(
+            f"{args.file} is a translation snapshot: give the sentences to score with "
+            "--data TSV or --src JA --tgt EN"
+        )
+    pairs, name = load_pairs(args)
+    # Training cut --max-pairs before splitting; the same order gives the same split.
+    pairs = pairs[: args.max_pairs]
+    split = args.split
+    chosen = select_split(pairs, split, snap.metadata["hparams"]["seed"])
+    if not chosen:
+        raise UserError(
+            f"{name}: no pairs in the {split} split (of {len(pairs)}); "
+            "use --split all to score every pair"
+        )
+    result = evaluate_translation(
+        snap, chosen, args.beam, args.length_penalty, args.batch_size, args.device
+    )
+    if args.out is not None:
+        lines = translation_lines(result["triples"])
+        atomic_write(args.out, lambda tmp: tmp.write_text("\n".join(lines), "utf-8"))
+    metadata = snap.metadata
+    decoding = "greedy" if args.beam == 1 else f"beam {args.beam}"
+    summary = {
+        "file": str(args.file),
+        "epoch": metadata["epoch"],
+        "iteration": metadata["iteration"],
+        "data": name,
+        "split": split,
+        "pairs": len(chosen),
+        "decoding": decoding,
+        "length_penalty": args.length_penalty,
+        **{key: result[key] for key in ("bleu", "chrf", "loss")},
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return
+    print(
+        f"{args.file}: epoch {metadata['epoch']}, iteration {metadata['iteration']}, "
+        f"{len(chosen)} pairs ({split} of {name}), {decoding} decoding"
+    )
+    print(f"  bleu  {result['bleu']:.4f}   (sacrebleu, 0 to 100)")
+    print(f"  chrf  {result['chrf']:.4f}   (0 to 100)")
+    print(f"  loss  {result['loss']:.4f}   (per target token; unknown words as <unk>)")
