@@ -1,6 +1,10 @@
-"""Shared fixtures: a tiny real regression problem trained by a real Trainer."""
+"""Shared fixtures: a tiny real regression problem trained by a real Trainer, and the
+command line run as a user runs it."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -46,3 +50,20 @@ def make_regression_updater(n_batches: int = 5, batch_size: int = 4, seed: int =
 @pytest.fixture
 def regression_updater() -> Updater:
     return make_regression_updater()
+
+
+def run_cli(*args: str, **options) -> subprocess.CompletedProcess:
+    """``ignite-gen ARGS`` in a fresh interpreter; ``options`` go to :func:`subprocess.run`
+    (``input``, ``cwd``, ``env``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ignite_gen", *args], capture_output=True, text=True, **options
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ignite-gen: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from conftest import make_regression_updater
+from conftest import assert_one_line_error, make_regression_updater, run_cli
 from PIL import Image
 
 from ignite_gen import GANUpdater, Trainer, load_snapshot
@@ -30,21 +30,6 @@ QUICK = [
     "--metric-samples",
     "0",
 ]
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ignite_gen", *args], capture_output=True, text=True
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ignite-gen: error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import torch
 
 from ignite_gen import load_snapshot
 
-ARGS = [
+GAN = [
     "train",
     "gan",
     "--epochs",
@@ -20,6 +20,29 @@ ARGS = [
     "32",
     "--max-images",
     "1280",
+    "--seed",
+    "3",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
+# Teacher forcing 0.5 makes every decoder step draw random numbers, so the resumed run
+# matches only if those draws continue where the killed run's snapshot left them.
+SEQ2SEQ = [
+    "train",
+    "seq2seq",
+    "--epochs",
+    "3",
+    "--max-pairs",
+    "1000",
+    "--hidden",
+    "32",
+    "--embed",
+    "32",
+    "--batch-size",
+    "32",
+    "--teacher-forcing",
+    "0.5",
     "--seed",
     "3",
     "--device",
@@ -37,30 +60,34 @@ def records(out) -> list[dict]:
     return [{k: v for k, v in json.loads(line).items() if k != "elapsed_time"} for line in lines]
 
 
-def test_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
+def straight_and_killed_then_resumed(args: list[str], tmp_path, into_epoch_two: float):
+    """Output directories of an uninterrupted run and of one SIGKILLed ``into_epoch_two``
+    seconds after its first snapshot appeared, then resumed with ``--resume``."""
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    subprocess.run(cli(*ARGS, "--out", str(straight)), check=True, capture_output=True)
+    subprocess.run(cli(*args, "--out", str(straight)), check=True, capture_output=True)
 
     child = subprocess.Popen(
-        cli(*ARGS, "--out", str(killed)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cli(*args, "--out", str(killed)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 120
     while not (killed / "snapshot_epoch_0001.pt").exists():
         assert child.poll() is None and time.monotonic() < deadline, "run ended before epoch 1"
         time.sleep(0.005)
-    time.sleep(0.3)  # well inside epoch 2 (40 iterations of roughly 20 ms)
+    time.sleep(into_epoch_two)
     child.kill()
     child.wait()
     assert not (killed / "snapshot_epoch_0002.pt").exists(), "the kill came after epoch 2"
 
-    resumed = subprocess.run(
-        cli(*ARGS, "--out", str(killed), "--resume"), capture_output=True, text=True
-    )
+    resumed = subprocess.run(cli(*args, "--out", str(killed), "--resume"), capture_output=True,
+                             text=True)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
+    return straight, killed
 
+
+def assert_same_run(straight, killed, models: tuple[str, ...]) -> None:
     a = load_snapshot(straight / "snapshot_epoch_0003.pt")
     b = load_snapshot(killed / "snapshot_epoch_0003.pt")
-    for name in ("gen", "dis"):
+    for name in models:
         sa, sb = a.model_state(name), b.model_state(name)
         assert sa.keys() == sb.keys()
         for key in sa:
@@ -68,3 +95,17 @@ def test_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
     assert records(straight) == records(killed)
     assert len(records(killed)) == 3
     assert a.metadata["elapsed_time"] > 0 and b.metadata["elapsed_time"] > 0
+
+
+def test_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
+    # 0.3 s is well inside epoch 2 (40 iterations of roughly 20 ms)
+    straight, killed = straight_and_killed_then_resumed(GAN, tmp_path, into_epoch_two=0.3)
+    assert_same_run(straight, killed, ("gen", "dis"))
+
+
+def test_seq2seq_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
+    # The snapshot is epoch 1's last extension, and epoch 2 is about 30 iterations of 20 ms
+    # before its validation, so 0.15 s lands inside epoch 2's training.
+    straight, killed = straight_and_killed_then_resumed(SEQ2SEQ, tmp_path, into_epoch_two=0.15)
+    assert_same_run(straight, killed, ("main",))
+    assert "validation/main/bleu" in records(killed)[-1]

@@ -126,10 +126,17 @@ def filter_pairs(
 ) -> list[tuple[list[str], list[str]]]:
     """The tokenized pairs with 1 to ``max_len`` tokens on both sides; none left raises
     :class:`UserError` (``name`` says which data)."""
+    if not token_pairs:
+        # A small corpus can leave a split with nothing in it, and raising the length limit
+        # would not help then.
+        raise UserError(
+            f"{name}: no sentence pairs in this split; give more pairs (--max-pairs or a "
+            "bigger corpus) so that each split gets some"
+        )
     kept = [(s, t) for s, t in token_pairs if 0 < len(s) <= max_len and 0 < len(t) <= max_len]
     if not kept:
         raise UserError(
             f"{name}: no sentence pairs left after filtering to 1..{max_len} tokens a side "
-            f"({len(token_pairs)} pairs before); raise the maximum length or check the data"
+            f"({len(token_pairs)} pairs before); raise --max-len or check the data"
         )
     return kept
