@@ -1,4 +1,5 @@
-"""Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots.
+"""Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots,
+learning-rate schedules.
 
 Example:
     >>> from ignite_gen import extensions
@@ -10,6 +11,7 @@ Example:
 from .fail_on_non_number import FailOnNonNumber
 from .image_grid import ImageGrid
 from .log_report import LogReport
+from .lr_scheduler import LRScheduler
 from .plot_report import PlotReport
 from .print_report import PrintReport
 from .progress_bar import ProgressBar
@@ -20,6 +22,7 @@ from .translation_evaluator import TranslationEvaluator
 __all__ = [
     "FailOnNonNumber",
     "ImageGrid",
+    "LRScheduler",
     "LogReport",
     "PlotReport",
     "PrintReport",
