@@ -59,6 +59,22 @@ def test_token_loss_ignores_padding_and_smooths_like_its_definition(smoothing):
     assert (loss > reported) == (smoothing > 0)
 
 
+def test_tied_embeddings_share_one_matrix_also_when_rebuilt():
+    model = Seq2Seq(src_vocab=20, tgt_vocab=15, embed=8, hidden=8, tie_embeddings=True)
+    assert model.output.weight is model.tgt_embed.weight
+    # What Snapshot.model does: rebuild from the recorded spec, then load the weights.
+    rebuilt = build_model("seq2seq-gru", **model_spec(model)["kwargs"])
+    rebuilt.load_state_dict(model.state_dict())
+    assert rebuilt.output.weight is rebuilt.tgt_embed.weight
+    torch.testing.assert_close(rebuilt.output.weight, model.output.weight)
+    untied = Seq2Seq(src_vocab=20, tgt_vocab=15, embed=8, hidden=8)
+    count = sum(p.numel() for p in model.parameters())
+    assert count == sum(p.numel() for p in untied.parameters()) - 15 * 8
+    with pytest.raises(UserError, match="tie_embeddings needs embed equal to 16"):
+        Seq2Seq(src_vocab=5, tgt_vocab=5, embed=8, hidden=8, attention="bahdanau",
+                tie_embeddings=True)  # fmt: skip
+
+
 def test_registry_and_bad_options():
     model = build_model("seq2seq-gru", src_vocab=20, tgt_vocab=15, hidden=8, attention="none")
     assert model_spec(model)["kwargs"]["attention"] == "none"

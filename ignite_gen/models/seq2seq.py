@@ -27,6 +27,9 @@ class Seq2Seq(nn.Module):
     ``forward`` decodes a whole gold target in one call where the attention allows it
     (``none``, ``luong``), else step by step. Token 0 is padding. A bidirectional
     encoder uses ``hidden // 2`` units per direction so its states have ``hidden`` units.
+    ``tie_embeddings`` shares one matrix between the target embedding and the output layer
+    (Press & Wolf, 2017), which needs ``embed`` to equal the output layer's input size
+    (``hidden``, or ``2 * hidden`` with Bahdanau attention).
 
     Example:
         >>> model = Seq2Seq(src_vocab=100, tgt_vocab=80, hidden=32, attention="luong")
@@ -45,6 +48,7 @@ class Seq2Seq(nn.Module):
         bidirectional: bool = True,
         attention: str = "luong",
         dropout: float = 0.1,
+        tie_embeddings: bool = False,
     ) -> None:
         super().__init__()
         if attention not in ATTENTIONS:
@@ -72,6 +76,16 @@ class Seq2Seq(nn.Module):
             self.energy = nn.Linear(hidden, 1, bias=False)
         out_features = 2 * hidden if attention == "bahdanau" else hidden
         self.output = nn.Linear(out_features, tgt_vocab)
+        if tie_embeddings:
+            if embed != out_features:
+                raise UserError(
+                    f"tie_embeddings needs embed equal to {out_features} (the output layer's "
+                    f"input with {attention} attention and hidden {hidden}), got {embed}: "
+                    "change the sizes or turn tying off (--no-tie-embeddings)"
+                )
+            # N(0, 1) rows, the embedding's default, would start the logits far too peaked.
+            nn.init.uniform_(self.tgt_embed.weight, -0.1, 0.1)
+            self.output.weight = self.tgt_embed.weight
 
     def encode(
         self, src: torch.Tensor, lengths: torch.Tensor
