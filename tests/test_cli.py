@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -237,11 +238,16 @@ def test_metrics_of_non_mnist_samples_are_a_one_line_error(tmp_path):
 
 def test_train_seq2seq_on_the_bundled_grammar(tmp_path):
     args = ["--epochs", "1", "--max-pairs", "600", "--hidden", "32", "--embed", "32"]
+    args += ["--tie-embeddings", "--lr", "0.002"]
     result = run_cli("train", "seq2seq", *args, "--no-progress", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "validation: BLEU" in result.stdout and "src: " in result.stdout
     record = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
     assert {"validation/main/loss", "validation/main/bleu", "validation/main/chrf"} <= set(record)
+    # The epoch's record averages the cosine schedule's rates over its iterations.
+    n = record["iteration"]
+    cosine = [0.001 * (1 + math.cos(math.pi * i / n)) for i in range(n)]
+    assert record["lr"] == pytest.approx(sum(cosine) / n)
     assert (tmp_path / "translations" / "epoch_0001.txt").read_text().count("hyp: ") > 10
     metadata = load_snapshot(tmp_path / "snapshot_epoch_0001.pt").metadata
     assert metadata["src_vocab"]["itos"][:4] == ["<pad>", "<sos>", "<eos>", "<unk>"]
@@ -250,6 +256,8 @@ def test_train_seq2seq_on_the_bundled_grammar(tmp_path):
     vocab = len(metadata["src_vocab"]["itos"])
     assert f"vocabulary source {vocab:,} tokens" in detail.stdout, detail.stderr
     assert "seq2seq-gru" in detail.stdout and "attention" in detail.stdout
+    model = load_snapshot(tmp_path / "snapshot_epoch_0001.pt").model("main")
+    assert model.output.weight is model.tgt_embed.weight
 
 
 def test_translate_arguments_stdin_and_errors(gan_run, tmp_path):

@@ -29,9 +29,11 @@ def snapshots_without_data(tmp_path_factory):
     tsv, out = work / "tiny.tsv", work / "out"
     with open(TATOEBA, encoding="utf-8") as source:
         tsv.write_text("".join(next(source) for _ in range(400)), "utf-8")
-    # A high learning rate and small batches, so that even epoch 1 emits words rather
-    # than an immediate <eos>.
+    # A high constant learning rate, small batches and light regularisation, so that even
+    # epoch 1 emits words rather than an immediate <eos> or a lone full stop.
     args = ["--hidden", "32", "--embed", "32", "--batch-size", "16", "--lr", "0.01"]
+    args += ["--dropout", "0.1", "--min-freq", "1", "--lr-schedule", "constant"]
+    args += ["--no-tie-embeddings", "--label-smoothing", "0"]
     result = run_cli("train", "seq2seq", "--data", str(tsv), *args, "--epochs", "2",
                      "--device", "cpu", "--no-progress", "--out", str(out))  # fmt: skip
     assert result.returncode == 0, result.stderr
