@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_section
+
 from ignite_gen import load_snapshot
 from ignite_gen.snapshot import latest_snapshot
 
@@ -33,7 +35,6 @@ RUNS = {
     "wgan-gp": ["wgan", "--gp", "10"],
     "lsgan": ["lsgan"],
 }
-BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
 
 
 def train(name: str, command: list[str], epochs: int | None, out: Path) -> float:
@@ -110,15 +111,7 @@ def main() -> None:
     ok = all(r["coverage"] == 10 and r["fid_end"] <= r["fid_start"] / 4 for r in rows)
     print("\nall methods cover 10 digits and quarter their FID:", "yes" if ok else "NO")
     if args.write:
-        results = HERE / "RESULTS.md"
-        current = results.read_text()
-        block = f"{BEGIN}\n{text}\n{END}"
-        if BEGIN in current:
-            head, rest = current.split(BEGIN, 1)
-            current = head + block + rest.split(END, 1)[1]
-        else:
-            current += f"\n## Sample quality (`quality.py`)\n\n{block}\n"
-        results.write_text(current)
+        write_section("quality", "Sample quality (`quality.py`)", text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,274 @@
+"""BLEU of ignite-gen's seq2seq on the Tatoeba pairs after a fixed training time on the CPU.
+
+Trains a GRU encoder-decoder with Luong attention on the train split of
+``../shared/data/jpn-eng/jpn-eng.tsv`` (the split ``ignite-gen train seq2seq`` uses) for
+``--minutes`` of training, pauses for evaluation not counted, with the learning rate
+following a cosine from ``--lr`` to 0 over that time. Every ``--eval-every`` seconds of
+training it scores the valid split (greedy, BLEU and chrF with sacrebleu on detokenized,
+lower-cased English); at the end it scores the held-out test split greedily and with beam
+search. References are the tokenized sentences themselves, never ids mapped back through
+the vocabulary, so a word the vocabulary lacks counts as a miss.
+
+The trained model is saved as ``benchmarks/quality/seq2seq/snapshot_final.pt``, which
+``ignite-gen translate`` and ``ignite-gen evaluate ... --split test`` open. Writes
+``benchmarks/seq2seq_bleu.png`` (valid BLEU against training minutes) and, with
+``--write``, a table into ``benchmarks/RESULTS.md`` between markers.
+
+    .venv/bin/python benchmarks/seq2seq_quality.py --write    # about 18 minutes
+
+Acceptance (issue 5): test BLEU >= 20 after 15 minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from pathlib import Path
+
+import ignite
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import torch
+from results_file import write_section
+
+import ignite_gen
+from ignite_gen import Seq2SeqUpdater, Trainer, extensions
+from ignite_gen.cli.seq2seq import translation_metadata
+from ignite_gen.data import (
+    BucketLoader,
+    EnglishTokenizer,
+    JapaneseTokenizer,
+    Vocabulary,
+    filter_pairs,
+    read_tsv,
+    split_pairs,
+    tokenize_pairs,
+)
+from ignite_gen.models import Seq2Seq
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data" / "jpn-eng" / "jpn-eng.tsv"
+
+
+class TrainingClock:
+    """Training seconds (evaluation excluded): stops the run, drives the cosine learning
+    rate and the periodic valid scores of the learning curve."""
+
+    def __init__(self, budget: float, lr: float, every: float, evaluate) -> None:
+        self.budget, self.lr, self.every, self.evaluate = budget, lr, every, evaluate
+        self.paused = 0.0
+        self.next_eval = every
+        self.curve: list[dict] = []
+
+    def seconds(self, trainer: Trainer) -> float:
+        return trainer.elapsed_time - self.paused
+
+    def stop(self, trainer: Trainer) -> bool:
+        return self.seconds(trainer) >= self.budget
+
+    def set_lr(self, trainer: Trainer) -> None:
+        progress = min(1.0, self.seconds(trainer) / self.budget)
+        for group in trainer.updater.optimizers["main"].param_groups:
+            group["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def maybe_evaluate(self, trainer: Trainer) -> None:
+        seconds = self.seconds(trainer)
+        if seconds < self.next_eval and not self.stop(trainer):
+            return
+        start = time.perf_counter()
+        scores = self.evaluate("valid", 1)
+        self.paused += time.perf_counter() - start
+        self.curve.append({"minutes": seconds / 60, "epoch": trainer.epoch_detail, **scores})
+        print(
+            f"{seconds / 60:5.1f} min  epoch {trainer.epoch_detail:5.2f}  valid greedy "
+            f"BLEU {scores['bleu']:5.2f}  chrF {scores['chrf']:5.2f}  "
+            f"loss {scores['loss']:.3f}  ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+        self.next_eval += self.every
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--minutes", type=float, default=15.0, help="training time")
+    parser.add_argument("--eval-every", type=float, default=60.0, help="training seconds")
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--embed", type=int, default=256)
+    parser.add_argument("--attention", default="luong")
+    parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--tie-embeddings", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam, cosine to 0")
+    parser.add_argument("--min-freq", type=int, default=2)
+    parser.add_argument("--max-len", type=int, default=30, help="training pairs only")
+    parser.add_argument("--label-smoothing", type=float, default=0.2)
+    parser.add_argument("--teacher-forcing", type=float, default=1.0)
+    parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
+    parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument(
+        "--length-penalties",
+        type=float,
+        nargs="+",
+        default=[0.6, 1.0, 1.4],
+        help="beam length penalties to try on the valid split; test uses the best",
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=HERE / "quality" / "seq2seq")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    print(
+        f"seq2seq_quality: python {platform.python_version()}, torch {torch.__version__}, "
+        f"pytorch-ignite {ignite.__version__}, ignite-gen {ignite_gen.__version__}, "
+        f"{args.threads} threads, {args.precision}",
+        flush=True,
+    )
+    ja, en = JapaneseTokenizer(), EnglishTokenizer()
+    train, valid, test = (tokenize_pairs(part, ja, en) for part in split_pairs(read_tsv(args.data)))
+    train = filter_pairs(train, args.max_len, f"{args.data} (train)")
+    src_vocab = Vocabulary.build([s for s, _ in train], min_freq=args.min_freq)
+    tgt_vocab = Vocabulary.build([t for _, t in train], min_freq=args.min_freq)
+    print(
+        f"{len(train)} training pairs, {len(valid)} valid, {len(test)} test; "
+        f"vocabularies {len(src_vocab)} ja / {len(tgt_vocab)} en",
+        flush=True,
+    )
+
+    def encode(part):
+        return [(src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t in part]
+
+    model = Seq2Seq(
+        src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=args.embed,
+        hidden=args.hidden, attention=args.attention, dropout=args.dropout,
+        tie_embeddings=args.tie_embeddings,
+    )  # fmt: skip
+    updater = Seq2SeqUpdater(
+        BucketLoader(encode(train), args.batch_size, seed=args.seed), model,
+        torch.optim.Adam(model.parameters(), lr=args.lr), device="cpu",
+        teacher_forcing=args.teacher_forcing, label_smoothing=args.label_smoothing,
+        precision=args.precision,
+    )  # fmt: skip
+    splits = {"valid": valid, "test": test}
+
+    def evaluate(split: str, beam: int, length_penalty: float = 1.0) -> dict:
+        pairs = splits[split]
+        evaluator = extensions.TranslationEvaluator(
+            BucketLoader(encode(pairs), 128, shuffle=False), src_vocab, tgt_vocab,
+            beam=beam, length_penalty=length_penalty, max_len=60,
+            references=[t for _, t in pairs],
+        )  # fmt: skip
+        model.eval()
+        with torch.no_grad(), updater.autocast():
+            result = evaluator.evaluate(model, torch.device("cpu"))
+        model.train()
+        return {key: result[key] for key in ("bleu", "chrf", "loss")}
+
+    clock = TrainingClock(args.minutes * 60, args.lr, args.eval_every, evaluate)
+    # The final snapshot opens with `ignite-gen translate` and `evaluate --split test`.
+    metadata = translation_metadata(
+        {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        (ja, en), (src_vocab, tgt_vocab), args.max_len,
+    )  # fmt: skip
+    trainer = Trainer(updater, stop_trigger=clock.stop, out=args.out, metadata=metadata)
+    trainer.extend(clock.set_lr, trigger=(1, "iteration"), name="cosine_lr")
+    trainer.extend(clock.maybe_evaluate, trigger=(1, "iteration"), name="learning_curve")
+    trainer.extend(extensions.LogReport())
+    trainer.extend(extensions.PrintReport(["epoch", "iteration", "main/loss", "elapsed_time"]))
+    trainer.run()
+    trainer.save(args.out / "snapshot_final.pt")
+
+    # The length penalty is chosen on the valid split; the test split is scored once.
+    penalties = {}
+    for penalty in args.length_penalties:
+        penalties[penalty] = evaluate("valid", args.beam, penalty)
+        print(f"valid, beam {args.beam}, length penalty {penalty}: "
+              f"BLEU {penalties[penalty]['bleu']:.2f}", flush=True)  # fmt: skip
+    args.length_penalty = max(penalties, key=lambda p: penalties[p]["bleu"])
+    final = {}
+    for beam in (1, args.beam):
+        start = time.perf_counter()
+        final[beam] = evaluate("test", beam, args.length_penalty)
+        final[beam]["seconds"] = time.perf_counter() - start
+        scores = final[beam]
+        print(f"test, beam {beam}: BLEU {scores['bleu']:.2f}  chrF {scores['chrf']:.2f}")
+    summary = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "curve": clock.curve,
+        "test": final,
+        "valid_length_penalties": penalties,
+        "epochs": trainer.epoch_detail,
+        "iterations": trainer.iteration,
+    }
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+    plot(clock.curve, final, args, HERE / "seq2seq_bleu.png")
+    verdict = "meets" if final[args.beam]["bleu"] >= 20 else "MISSES"
+    print(f"test BLEU {final[args.beam]['bleu']:.2f} with beam {args.beam}: {verdict} >= 20")
+    if args.write:
+        write_results(summary, args)
+
+
+def plot(curve: list[dict], final: dict, args: argparse.Namespace, path: Path) -> None:
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.plot([p["minutes"] for p in curve], [p["bleu"] for p in curve], marker=".",
+              label="valid, greedy")  # fmt: skip
+    end = curve[-1]["minutes"]
+    for beam, marker in ((1, "o"), (args.beam, "*")):
+        label = f"test, {'greedy' if beam == 1 else f'beam {beam}'}"
+        axes.plot([end], [final[beam]["bleu"]], marker=marker, linestyle="", label=label)
+    axes.axhline(20, color="grey", linestyle=":", label="target 20")
+    axes.set(xlabel="training minutes (2 CPU cores)", ylabel="BLEU", ylim=(0, None))
+    axes.set_title("ignite-gen seq2seq, Tatoeba ja-en")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def write_results(summary: dict, args: argparse.Namespace) -> None:
+    test, curve = summary["test"], summary["curve"]
+    lines = [
+        f"Settings: {args.minutes:g} minutes of training, hidden {args.hidden}, embed "
+        f"{args.embed}{', tied' if args.tie_embeddings else ''}, {args.attention} attention, "
+        f"dropout {args.dropout}, batch "
+        f"{args.batch_size}, Adam {args.lr:g} cosine to 0, label smoothing "
+        f"{args.label_smoothing}, teacher forcing {args.teacher_forcing}, {args.precision}, "
+        f"min_freq {args.min_freq}; {summary['iterations']} iterations "
+        f"({summary['epochs']:.1f} epochs).",
+        "",
+        "| split | decoding | BLEU | chrF | decoding s |",
+        "|---|---|---|---|---|",
+        f"| valid | greedy | {curve[-1]['bleu']:.2f} | {curve[-1]['chrf']:.2f} | |",
+    ]
+    for penalty, scores in summary["valid_length_penalties"].items():
+        lines.append(
+            f"| valid | beam {args.beam}, length penalty {penalty} | {scores['bleu']:.2f} "
+            f"| {scores['chrf']:.2f} | |"
+        )
+    for beam, scores in test.items():
+        name = "greedy" if int(beam) == 1 else f"beam {beam}, length penalty {args.length_penalty}"
+        lines.append(
+            f"| test | {name} | {scores['bleu']:.2f} | {scores['chrf']:.2f} "
+            f"| {scores['seconds']:.0f} |"
+        )
+    lines += ["", "Learning curve (valid, greedy):", "", "| minutes | epoch | BLEU | chrF |",
+              "|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {p['minutes']:.1f} | {p['epoch']:.2f} | {p['bleu']:.2f} | {p['chrf']:.2f} |"
+              for p in curve]  # fmt: skip
+    lines += ["", "![valid BLEU against training minutes](seq2seq_bleu.png)"]
+    write_section("seq2seq-quality", "Seq2seq quality (`seq2seq_quality.py`)", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
