@@ -170,7 +170,7 @@ def main() -> None:
             references=[t for _, t in pairs],
         )  # fmt: skip
         model.eval()
-        with torch.no_grad(), updater.autocast():
+        with torch.no_grad():  # in fp32, as `ignite-gen evaluate` scores the snapshot
             result = evaluator.evaluate(model, torch.device("cpu"))
         model.train()
         return {key: result[key] for key in ("bleu", "chrf", "loss")}

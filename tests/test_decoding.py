@@ -8,8 +8,8 @@ import math
 import pytest
 import torch
 
-from ignite_gen.data.vocab import EOS, SOS
-from ignite_gen.models.decoding import beam_search, greedy_decode
+from ignite_gen.data.vocab import EOS, SOS, UNK
+from ignite_gen.models.decoding import FORBIDDEN, beam_search, greedy_decode
 from ignite_gen.models.seq2seq import Seq2Seq
 
 SRC = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0], [11, 12, 13, 0]])
@@ -18,7 +18,18 @@ LENGTHS = torch.tensor([4, 2, 3])
 
 def make(attention: str = "luong", vocab: int = 15) -> Seq2Seq:
     torch.manual_seed(0)
-    return Seq2Seq(src_vocab=20, tgt_vocab=vocab, embed=8, hidden=12, attention=attention).eval()
+    model = Seq2Seq(src_vocab=20, tgt_vocab=vocab, embed=8, hidden=12, attention=attention)
+    with torch.no_grad():  # make <unk> the likeliest token, which no decoder may emit
+        model.output.bias[UNK] = 5.0
+    return model.eval()
+
+
+def allowed(logits: torch.Tensor) -> torch.Tensor:
+    """``logits`` with the forbidden tokens (<pad>, <sos>, <unk>) removed by hand."""
+    keep = [i for i in range(logits.shape[-1]) if i not in FORBIDDEN]
+    out = torch.full_like(logits, float("-inf"))
+    out[..., keep] = logits[..., keep]
+    return out
 
 
 @torch.no_grad()
@@ -28,7 +39,7 @@ def sequence_log_prob(model, row: int, tokens: list[int]) -> float:
     total, previous = 0.0, SOS
     for token in tokens:
         logits, state = model.decode_step(torch.tensor([previous]), state, memory, mask)
-        total += float(logits.log_softmax(-1)[0, token])
+        total += float(allowed(logits).log_softmax(-1)[0, token])
         previous = token
     return total
 
@@ -45,7 +56,8 @@ def test_greedy_takes_the_argmax_each_step(attention):
         previous, expected = SOS, []
         for _ in range(6):
             logits, state = model.decode_step(torch.tensor([previous]), state, memory, mask)
-            previous = int(logits.argmax())
+            assert int(logits.argmax()) == UNK  # what the decoder must not follow
+            previous = int(allowed(logits).argmax())
             if previous == EOS:
                 break
             expected.append(previous)
@@ -66,7 +78,7 @@ def test_a_wide_beam_finds_the_exhaustive_best(length_penalty):
         list(tokens) + ([EOS] if n < max_len else [])
         for n in range(max_len + 1)
         for tokens in itertools.product(range(6), repeat=n)
-        if EOS not in tokens
+        if EOS not in tokens and not set(tokens) & set(FORBIDDEN)
     ]
     candidates = [c for c in candidates if 0 < len(c) <= max_len]
     for row in range(len(SRC)):

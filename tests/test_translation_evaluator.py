@@ -91,13 +91,15 @@ def test_references_outside_the_vocabulary_are_not_matched_by_unk():
     echo = Echo(len(vocab))
 
     mapped = TranslationEvaluator(loader, vocab, vocab).evaluate(echo, torch.device("cpu"))
-    assert mapped["bleu"] == pytest.approx(100)  # <unk> "matches" zebras through the ids
+    # Through the ids the reference reads <unk> where it says "zebras".
+    assert ["i", "saw", "two", "<unk>", "."] in [t[1] for t in mapped["triples"]]
 
     honest = TranslationEvaluator(loader, vocab, vocab, references=references)
     result = honest.evaluate(echo, torch.device("cpu"))
     assert result["bleu"] < 100.0 and result["chrf"] < 100.0
     assert [t[1] for t in result["triples"]] == references
-    assert result["triples"][0][2] == ["i", "saw", "two", "<unk>", "."]
+    # The decoders never emit <unk>: the echo ends where it would have.
+    assert result["triples"][0][2] == ["i", "saw", "two"]
     hyps = [t[2] for t in result["triples"]]
     assert {k: result[k] for k in ("bleu", "chrf")} == translation_scores(hyps, references)
 

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import torch
 
-from ..data.vocab import EOS, SOS
+from ..data.vocab import EOS, PAD, SOS, UNK
 from .seq2seq import Seq2Seq
 
-__all__ = ["beam_search", "greedy_decode"]
+__all__ = ["FORBIDDEN", "beam_search", "greedy_decode", "next_token_logits"]
+
+#: Tokens the decoders never emit: padding, a second <sos>, and <unk>, which is no
+#: translation (the next best word is more use to a reader, and BLEU agrees).
+FORBIDDEN = (PAD, SOS, UNK)
 
 
 def _cut(tokens: list[int]) -> list[int]:
     return tokens[: tokens.index(EOS)] if EOS in tokens else tokens
+
+
+def next_token_logits(
+    model: Seq2Seq,
+    tokens: torch.Tensor,
+    state: torch.Tensor,
+    memory: torch.Tensor,
+    mask: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``model.decode_step`` with the :data:`FORBIDDEN` tokens' logits at ``-inf``."""
+    logits, state = model.decode_step(tokens, state, memory, mask)
+    logits = logits.float()
+    logits[:, list(FORBIDDEN)] = float("-inf")
+    return logits, state
 
 
 @torch.no_grad()
@@ -19,7 +37,8 @@ def greedy_decode(
     model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_len: int = 50
 ) -> list[list[int]]:
     """The most likely next token at every step, for a whole batch at once; each result
-    stops before its ``<eos>`` (or after ``max_len`` tokens).
+    stops before its ``<eos>`` (or after ``max_len`` tokens). :data:`FORBIDDEN` tokens
+    are never chosen.
 
     Example:
         >>> greedy_decode(model, src, lengths)[0]
@@ -30,7 +49,7 @@ def greedy_decode(
     finished = torch.zeros(len(src), dtype=torch.bool, device=src.device)
     steps = []
     for _ in range(max_len):
-        logits, state = model.decode_step(tokens, state, memory, mask)
+        logits, state = next_token_logits(model, tokens, state, memory, mask)
         tokens = logits.argmax(-1)
         steps.append(tokens)
         finished |= tokens == EOS
@@ -52,7 +71,8 @@ def beam_search(
     """The hypothesis with the best ``log p(y | x) / len(y) ** length_penalty`` among
     ``beam`` kept per step (``len`` counts ``<eos>``), one sentence at a time with its
     hypotheses batched. ``beam=1`` is greedy search; ``length_penalty=0`` ranks by
-    plain log-probability, which favours short outputs.
+    plain log-probability, which favours short outputs. :data:`FORBIDDEN` tokens are
+    never chosen (``p`` is renormalised over the others).
 
     Example:
         >>> beam_search(model, src, lengths, beam=5)[0]
@@ -68,10 +88,10 @@ def beam_search(
         for step in range(max_len):
             last = torch.tensor([h[-1] if h else SOS for h in alive], device=src.device)
             k = len(alive)  # every hypothesis reads the same source
-            logits, state = model.decode_step(
-                last, state, memory.expand(k, -1, -1), mask.expand(k, -1)
+            logits, state = next_token_logits(
+                model, last, state, memory.expand(k, -1, -1), mask.expand(k, -1)
             )
-            total = (scores[:, None] + logits.float().log_softmax(-1)).flatten()
+            total = (scores[:, None] + logits.log_softmax(-1)).flatten()
             best = total.topk(min(beam, total.numel()))
             vocab = logits.shape[-1]
             kept, kept_scores, kept_rows = [], [], []
