@@ -12,7 +12,7 @@ import torch
 
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..errors import UserError
-from ..models import beam_search, greedy_decode
+from ..models import decode
 from ..snapshot import Snapshot, load_snapshot
 
 __all__ = [
@@ -107,10 +107,7 @@ def translate(
         src[row, : len(ids)] = torch.tensor(ids)
     src, lengths = src.to(device), lengths.to(device)
     with torch.no_grad():
-        if beam == 1:
-            decoded = greedy_decode(loaded.model, src, lengths, max_len)
-        else:
-            decoded = beam_search(loaded.model, src, lengths, beam, max_len)
+        decoded = decode(loaded.model, src, lengths, beam, max_len)
     return [detokenize_english(loaded.tgt_vocab.decode(ids)) for ids in decoded]
 
 

@@ -17,7 +17,7 @@ from ..data.tokenize import detokenize_english
 from ..data.vocab import PAD, Vocabulary
 from ..extension import PRIORITY_WRITER, Extension
 from ..metrics.translation import translation_scores
-from ..models.decoding import beam_search, greedy_decode
+from ..models.decoding import decode
 from ..reporter import report
 from ..updaters.base import move_to_device
 
@@ -113,12 +113,7 @@ class TranslationEvaluator(Extension):
                 logits.float().flatten(0, 1), gold.flatten(), ignore_index=PAD, reduction="sum"
             )
             count += (gold != PAD).sum()
-            if self.beam == 1:
-                decoded = greedy_decode(model, src, lengths, self.max_len)
-            else:
-                decoded = beam_search(
-                    model, src, lengths, self.beam, self.max_len, self.length_penalty
-                )
+            decoded = decode(model, src, lengths, self.beam, self.max_len, self.length_penalty)
             if self.references is None:
                 references = [self.tgt_vocab.decode(r) for r in gold.tolist()]
             else:

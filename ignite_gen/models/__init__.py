@@ -7,7 +7,7 @@ from .dcgan import (
     DCGANGenerator,
     dcgan_init_,
 )
-from .decoding import beam_search, greedy_decode
+from .decoding import beam_search, decode, greedy_decode
 from .ebgan import EBGANConvDiscriminator, EBGANMLPDiscriminator
 from .noise import sample_noise
 from .registry import build_model, model_spec, register_model, registered_models
@@ -24,6 +24,7 @@ __all__ = [
     "beam_search",
     "build_model",
     "dcgan_init_",
+    "decode",
     "greedy_decode",
     "model_spec",
     "register_model",

@@ -7,7 +7,7 @@ import torch
 from ..data.vocab import EOS, PAD, SOS, UNK
 from .seq2seq import Seq2Seq
 
-__all__ = ["FORBIDDEN", "beam_search", "greedy_decode", "next_token_logits"]
+__all__ = ["FORBIDDEN", "beam_search", "decode", "greedy_decode", "next_token_logits"]
 
 #: Tokens the decoders never emit: padding, a second <sos>, and <unk>, which is no
 #: translation (the next best word is more use to a reader, and BLEU agrees).
@@ -111,3 +111,23 @@ def beam_search(
             state = state[:, kept_rows]
         results.append(_cut(max(finished, key=lambda item: item[0])[1]))
     return results
+
+
+def decode(
+    model: Seq2Seq,
+    src: torch.Tensor,
+    lengths: torch.Tensor,
+    beam: int = 1,
+    max_len: int = 50,
+    length_penalty: float = 1.0,
+) -> list[list[int]]:
+    """:func:`greedy_decode` for ``beam=1`` (what a beam of one finds, for the whole batch
+    at once), else :func:`beam_search`.
+
+    Example:
+        >>> decode(model, src, lengths, beam=5)[0]
+        [17, 5, 9]
+    """
+    if beam == 1:
+        return greedy_decode(model, src, lengths, max_len)
+    return beam_search(model, src, lengths, beam, max_len, length_penalty)
