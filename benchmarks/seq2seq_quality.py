@@ -38,6 +38,7 @@ from results_file import write_section
 
 import ignite_gen
 from ignite_gen import Seq2SeqUpdater, Trainer, extensions
+from ignite_gen.cli.common import hparams_of
 from ignite_gen.cli.seq2seq import translation_metadata
 from ignite_gen.data import (
     BucketLoader,
@@ -160,14 +161,17 @@ def main() -> None:
         teacher_forcing=args.teacher_forcing, label_smoothing=args.label_smoothing,
         precision=args.precision,
     )  # fmt: skip
-    splits = {"valid": valid, "test": test}
+    # Built once: every evaluation of a split reads the same unshuffled batches.
+    eval_loaders = {
+        split: (BucketLoader(encode(pairs), 128, shuffle=False), [t for _, t in pairs])
+        for split, pairs in (("valid", valid), ("test", test))
+    }
 
     def evaluate(split: str, beam: int, length_penalty: float = 1.0) -> dict:
-        pairs = splits[split]
+        loader, references = eval_loaders[split]
         evaluator = extensions.TranslationEvaluator(
-            BucketLoader(encode(pairs), 128, shuffle=False), src_vocab, tgt_vocab,
-            beam=beam, length_penalty=length_penalty, max_len=60,
-            references=[t for _, t in pairs],
+            loader, src_vocab, tgt_vocab, beam=beam, length_penalty=length_penalty,
+            max_len=60, references=references,
         )  # fmt: skip
         model.eval()
         with torch.no_grad():  # in fp32, as `ignite-gen evaluate` scores the snapshot
@@ -178,8 +182,7 @@ def main() -> None:
     clock = TrainingClock(args.minutes * 60, args.lr, args.eval_every, evaluate)
     # The final snapshot opens with `ignite-gen translate` and `evaluate --split test`.
     metadata = translation_metadata(
-        {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        (ja, en), (src_vocab, tgt_vocab), args.max_len,
+        hparams_of(args), (ja, en), (src_vocab, tgt_vocab), args.max_len,
     )  # fmt: skip
     trainer = Trainer(updater, stop_trigger=clock.stop, out=args.out, metadata=metadata)
     trainer.extend(clock.set_lr, trigger=(1, "iteration"), name="cosine_lr")
