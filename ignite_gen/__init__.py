@@ -16,7 +16,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 from . import extensions, triggers
-from .errors import UserError
+from .errors import ArgumentError, ArgumentTypeError, UserError
 from .extension import (
     PRIORITY_EDITOR,
     PRIORITY_READER,
@@ -51,6 +51,8 @@ __all__ = [
     "PRIORITY_EDITOR",
     "PRIORITY_READER",
     "PRIORITY_WRITER",
+    "ArgumentError",
+    "ArgumentTypeError",
     "DictSummary",
     "EBGANUpdater",
     "EarlyStoppingTrigger",

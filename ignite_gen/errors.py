@@ -1,6 +1,6 @@
 """Errors that the command line reports as one line, without a traceback."""
 
-__all__ = ["UserError"]
+__all__ = ["ArgumentError", "ArgumentTypeError", "UserError"]
 
 
 class UserError(Exception):
@@ -8,4 +8,23 @@ class UserError(Exception):
 
     Example:
         >>> raise UserError("--data-root /nope: no MNIST files there; download MNIST into it first")
+    """
+
+
+class ArgumentError(UserError, ValueError):
+    """A Python API call got a value it cannot use; the message names the argument.
+
+    It is a ``ValueError`` for Python callers and a :class:`UserError` for the command
+    line, so the same check serves both.
+
+    Example:
+        >>> raise ArgumentError("batch_size must be at least 1, got 0")
+    """
+
+
+class ArgumentTypeError(UserError, TypeError):
+    """A Python API call got an argument of the wrong type; the message names it.
+
+    Example:
+        >>> raise ArgumentTypeError("models must be a module or a dict of modules, got list")
     """
