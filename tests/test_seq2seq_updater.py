@@ -117,3 +117,26 @@ def test_bad_options():
         make_updater(teacher_forcing=1.5)
     with pytest.raises(UserError, match="go together"):
         make_updater(teacher_forcing_end=0.1)
+
+
+def test_smoothed_loss_is_torch_cross_entropy_and_reports_the_plain_one(monkeypatch):
+    updater = make_updater(teacher_forcing=1.0, label_smoothing=0.2)
+    model = updater.models["main"]
+    with torch.no_grad():
+        logits = model(SRC, LENGTHS, TGT[:, :-1]).flatten(0, 1)
+    gold = TGT[:, 1:].flatten()
+    calls = []
+    original = torch.nn.functional.cross_entropy
+
+    def cross_entropy(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, "cross_entropy", cross_entropy)
+    with report_scope({}) as observed:
+        updater.update((SRC, LENGTHS, TGT))
+    assert {"ignore_index": 0, "label_smoothing": 0.2} in calls
+    # main/loss stays the unsmoothed cross-entropy of the batch, before the step.
+    plain = original(logits, gold, ignore_index=0)
+    torch.testing.assert_close(observed["main/loss"], plain)
+    assert not observed["main/loss"].requires_grad

@@ -25,9 +25,10 @@ class Seq2SeqUpdater(Updater):
     to ``teacher_forcing_end`` over ``schedule_iterations`` when both are given. With
     ``p = 1`` and Luong or no attention the whole target is decoded in one call. The
     loss is the cross-entropy per target token, padding excluded, optionally against
-    targets smoothed by ``label_smoothing``; ``grad_clip`` defaults to 1.0, as recurrent
-    networks want. Reports ``main/loss`` (the unsmoothed cross-entropy, comparable with
-    ``validation/main/loss``), ``main/perplexity`` and ``main/teacher_forcing``.
+    targets smoothed by ``label_smoothing`` (``F.cross_entropy(label_smoothing=...)``);
+    ``grad_clip`` defaults to 1.0, as recurrent networks want. Reports ``main/loss``
+    (the unsmoothed cross-entropy, comparable with ``validation/main/loss``),
+    ``main/perplexity`` and ``main/teacher_forcing``.
 
     Example:
         >>> model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab))
