@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 from pathlib import Path
 from types import TracebackType
 
 from .errors import UserError
 
-__all__ = ["RunLock"]
+__all__ = ["RunLock", "make_output_dir"]
+
+
+def make_output_dir(directory: str | os.PathLike, argument: str = "out") -> Path:
+    """Create ``directory`` (and its parents) for a run's outputs; a path that is a file
+    or cannot be written is a :class:`UserError` naming ``argument``.
+
+    Example:
+        >>> make_output_dir("result", "--out")
+        PosixPath('result')
+    """
+    path = Path(directory)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{argument} {path} is a file, not a directory; choose another {argument}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # mkdir succeeds on an existing read-only directory; the first write would not.
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UserError(
+            f"{argument} {path}: cannot write there ({reason}); choose a writable {argument}"
+        ) from None
+    return path
 
 
 class RunLock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -14,10 +13,11 @@ from typing import Any
 from ignite.engine import Engine, Events
 
 from . import snapshot as snapshot_io
-from .errors import UserError
+from .errors import ArgumentTypeError
 from .extension import Extension, make_extension
 from .reporter import Reporter, _reporters
-from .run_lock import RunLock
+from .resume import resume_trainer, run_limits
+from .run_lock import RunLock, make_output_dir
 from .triggers import IntervalTrigger, TriggerLike, get_trigger
 from .updaters.base import Updater
 
@@ -62,9 +62,13 @@ class Trainer:
         resume: str | Path | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        if not isinstance(updater, Updater):
+            raise ArgumentTypeError(f"updater must be an ignite_gen.Updater, got {updater!r:.60}")
+        if not isinstance(out, (str, Path)):
+            raise ArgumentTypeError(f"out must be a directory path, got {out!r:.60}")
         self.updater = updater
         self.out = Path(out)
-        self.stop_trigger = get_trigger(stop_trigger)
+        self.stop_trigger = get_trigger(stop_trigger, "stop_trigger")
         self.resume = resume
         #: Saved in every snapshot: hyper-parameters, the command line, anything a user
         #: wants to find again when inspecting a snapshot.
@@ -76,7 +80,12 @@ class Trainer:
         self._dispatch: list[tuple[Extension, Callable[[Trainer], bool] | None]] = []
         self._elapsed_before = 0.0
         self._start: float | None = None
-        self._stop_by_trigger = False
+        # An interval stop trigger becomes the engine's limit; any other is called.
+        self._stop_by_trigger = not isinstance(self.stop_trigger, IntervalTrigger)
+        # Whether the stop trigger fired: a run resumed from its last snapshot is complete.
+        self._stopped = False
+        # Writes requested during an iteration (see at_iteration_end); None between them.
+        self._pending: list[Callable[[], Any]] | None = None
         self.resumed_from: Path | None = None
         # A plain Engine, not DeterministicEngine: the data loader restores its own
         # position and the snapshot restores every RNG, so a resume is exact at any
@@ -120,6 +129,8 @@ class Trainer:
     def is_finished(self) -> bool:
         """Whether the stop trigger's epoch or iteration limit is reached (after a resume)."""
         state = self.engine.state
+        if self._stopped:
+            return True
         if state.max_iters is not None:
             limit = state.max_iters
         else:
@@ -143,7 +154,14 @@ class Trainer:
     ) -> None:
         """Register an extension (an :class:`Extension` or a plain ``f(trainer)``)."""
         if not isinstance(extension, Extension):
+            if not callable(extension):
+                raise ArgumentTypeError(
+                    "extend: extension must be an Extension or a callable f(trainer), "
+                    f"got {extension!r:.60}"
+                )
             extension = make_extension()(extension)
+        if priority is not None and not isinstance(priority, int):
+            raise ArgumentTypeError(f"extend: priority must be an int, got {priority!r:.60}")
         name = name or extension.name or extension.default_name
         if name in self._entries:
             suffix = 1
@@ -152,7 +170,7 @@ class Trainer:
             name = f"{name}_{suffix}"
         entry = _Entry(
             extension,
-            get_trigger(trigger if trigger is not None else extension.trigger),
+            get_trigger(trigger if trigger is not None else extension.trigger, "trigger"),
             extension.priority if priority is None else priority,
             len(self._entries),
         )
@@ -175,37 +193,42 @@ class Trainer:
         self.observation = self.reporter.observation = {}
         self.updater.update(batch)
 
-    def _run_extensions(self, engine: Engine) -> None:
-        for extension, trigger in self._dispatch:
-            if trigger is None or trigger(self):
-                extension(self)
-        if self._stop_by_trigger and self.stop_trigger(self):
-            engine.terminate()
+    def at_iteration_end(self, action: Callable[[], Any]) -> None:
+        """Run ``action()`` once every extension and the stop trigger of this iteration
+        are done (at once outside an iteration). Snapshots write through it, so they hold
+        every state as of the end of their iteration; an error in the iteration drops it.
 
-    def _run_arguments(self) -> dict[str, int]:
-        trigger = self.stop_trigger
-        self._stop_by_trigger = False
-        if isinstance(trigger, IntervalTrigger):
-            if trigger.unit == "epoch" and float(trigger.period).is_integer():
-                return {"max_epochs": int(trigger.period)}
-            length = self.updater.epoch_length
-            factor = length if trigger.unit == "epoch" else 1
-            return {"max_iters": math.ceil(trigger.period * factor)}
-        self._stop_by_trigger = True
-        limit = getattr(trigger, "max_trigger", None)
-        if isinstance(limit, IntervalTrigger) and limit.unit == "epoch":
-            return {"max_epochs": math.ceil(limit.period)}
-        return {"max_epochs": 2**31 - 1}
+        Example:
+            >>> trainer.at_iteration_end(lambda: trainer.save(trainer.out / "now.pt"))
+        """
+        if self._pending is None:
+            action()
+        else:
+            self._pending.append(action)
+
+    def _run_extensions(self, engine: Engine) -> None:
+        self._pending = pending = []
+        try:
+            for extension, trigger in self._dispatch:
+                if trigger is None or trigger(self):
+                    extension(self)
+            self._stopped = self._stop_by_trigger and bool(self.stop_trigger(self))
+            for action in pending:
+                action()
+        finally:
+            self._pending = None
+        if self._stopped:
+            engine.terminate()
 
     def run(self) -> int:
         """Train until the stop trigger fires, resuming first if ``resume`` was given.
 
         Returns the number of iterations this call ran (0 when a resumed run was complete).
         """
-        self.out.mkdir(parents=True, exist_ok=True)
+        make_output_dir(self.out)
         with RunLock(self.out):
-            arguments = self._run_arguments()
-            self._maybe_resume(arguments)
+            arguments = run_limits(self.stop_trigger, self.updater.epoch_length)
+            self.resumed_from = resume_trainer(self, arguments)
             if self.is_finished:
                 return 0
             first = self.iteration
@@ -227,36 +250,6 @@ class Trainer:
                     entry.extension.finalize(self)
         return self.iteration - first
 
-    def _maybe_resume(self, arguments: dict[str, int]) -> None:
-        if self.resume is None:
-            return
-        if str(self.resume) == "auto":
-            path = snapshot_io.latest_snapshot(self.out)
-            if path is None:
-                return
-        else:
-            path = Path(self.resume)
-        payload = snapshot_io.read_snapshot(path)
-        try:
-            self.load_state_dict(payload)
-        except UserError as error:
-            raise UserError(f"{path}: {error}") from None
-        iteration, length = payload["trainer"]["iteration"], payload["trainer"]["epoch_length"]
-        if length != self.updater.epoch_length:
-            raise UserError(
-                f"{path}: taken with {length} iterations per epoch, this run has "
-                f"{self.updater.epoch_length}; resume with the same data and batch size"
-            )
-        # A snapshot past the requested end counts as finished rather than an Ignite error.
-        limits = {"max_epochs": math.ceil(iteration / length), "max_iters": iteration}
-        reached = {key: max(value, limits[key]) for key, value in arguments.items()}
-        self.engine.load_state_dict({"iteration": iteration, "epoch_length": length, **reached})
-        snapshot_io.restore_rng(payload["rng"])
-        # The original run's metadata carries over; this run's own settings win.
-        for key, value in snapshot_io.run_metadata(payload).items():
-            self.metadata.setdefault(key, value)
-        self.resumed_from = path
-
     # -- state ------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything an exact resume needs, except RNG states (see :meth:`save`)."""
@@ -274,6 +267,7 @@ class Trainer:
                 "epoch_length": self.epoch_length,
                 "elapsed_time": self.elapsed_time,
                 "stop_trigger": stop() if stop else None,
+                "stopped": self._stopped,
             },
             "extensions": extensions,
         }
@@ -283,6 +277,8 @@ class Trainer:
         self.updater.load_state_dict(state["updater"])
         trainer_state = state["trainer"]
         self._elapsed_before = trainer_state["elapsed_time"]
+        # A run its own (non-interval) stop trigger ended stays ended.
+        self._stopped = self._stop_by_trigger and trainer_state.get("stopped", False)
         if trainer_state["stop_trigger"] is not None and hasattr(
             self.stop_trigger, "load_state_dict"
         ):

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .errors import UserError
+from .errors import ArgumentError, ArgumentTypeError
 from .reporter import DictSummary
 
 if TYPE_CHECKING:
@@ -34,9 +34,16 @@ TriggerLike = tuple[float, str] | Callable[["Trainer"], bool] | None
 _UNITS = ("iteration", "epoch")
 
 
-def _check_unit(unit: str) -> None:
+def _check_unit(unit: str, argument: str = "trigger") -> None:
     if unit not in _UNITS:
-        raise UserError(f"trigger unit {unit!r} is not one of {_UNITS}")
+        raise ArgumentError(f"{argument}: unit {unit!r} is not one of {_UNITS}")
+
+
+def _check_period(period: float, argument: str = "trigger") -> None:
+    if isinstance(period, bool) or not isinstance(period, (int, float)):
+        raise ArgumentTypeError(f"{argument}: period must be a number, got {period!r:.40}")
+    if not period > 0 or math.isinf(period):
+        raise ArgumentError(f"{argument}: period must be positive and finite, got {period}")
 
 
 def _position(trainer: Trainer, unit: str) -> tuple[float, float]:
@@ -57,10 +64,9 @@ class IntervalTrigger:
         >>> trigger = IntervalTrigger(1, "epoch")
     """
 
-    def __init__(self, period: float, unit: str) -> None:
-        _check_unit(unit)
-        if period <= 0:
-            raise UserError(f"trigger period must be positive, got {period}")
+    def __init__(self, period: float, unit: str, argument: str = "trigger") -> None:
+        _check_unit(unit, argument)
+        _check_period(period, argument)
         self.period = period
         self.unit = unit
 
@@ -191,9 +197,11 @@ class EarlyStoppingTrigger:
         max_trigger: tuple[float, str] = (100, "epoch"),
     ) -> None:
         if mode not in ("min", "max"):
-            raise UserError(f"EarlyStoppingTrigger mode must be 'min' or 'max', got {mode!r}")
+            raise ArgumentError(f"EarlyStoppingTrigger mode must be 'min' or 'max', got {mode!r}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ArgumentError(f"EarlyStoppingTrigger patience must be an int >= 1: {patience}")
         self.patience = patience
-        self.max_trigger = IntervalTrigger(*max_trigger)
+        self.max_trigger = _interval(max_trigger, "max_trigger")
         self._best = _BestValueTrigger(
             monitor, operator.lt if mode == "min" else operator.gt, check_trigger
         )
@@ -215,8 +223,19 @@ class EarlyStoppingTrigger:
         self._best.load_state_dict(state["best"])
 
 
-def get_trigger(trigger: TriggerLike) -> Callable[[Trainer], bool]:
-    """Turn ``(period, unit)``, ``None`` (every iteration) or a callable into a trigger.
+def _interval(trigger: object, argument: str) -> IntervalTrigger:
+    if isinstance(trigger, IntervalTrigger):
+        return trigger
+    if isinstance(trigger, (tuple, list)) and len(trigger) == 2:
+        return IntervalTrigger(trigger[0], trigger[1], argument)
+    raise ArgumentTypeError(
+        f"{argument} must be (period, 'iteration'|'epoch'), got {trigger!r:.60}"
+    )
+
+
+def get_trigger(trigger: TriggerLike, argument: str = "trigger") -> Callable[[Trainer], bool]:
+    """Turn ``(period, unit)``, ``None`` (every iteration) or a callable into a trigger;
+    anything else is an :class:`~ignite_gen.errors.ArgumentError` naming ``argument``.
 
     Example:
         >>> get_trigger((2, "epoch"))
@@ -226,6 +245,9 @@ def get_trigger(trigger: TriggerLike) -> Callable[[Trainer], bool]:
         return IntervalTrigger(1, "iteration")
     if callable(trigger):
         return trigger
-    if isinstance(trigger, tuple) and len(trigger) == 2:
-        return IntervalTrigger(*trigger)
-    raise UserError(f"a trigger must be (period, 'iteration'|'epoch') or callable, got {trigger!r}")
+    if isinstance(trigger, (tuple, list)) and len(trigger) == 2:
+        return _interval(trigger, argument)
+    raise ArgumentTypeError(
+        f"{argument} must be (period, 'iteration'|'epoch') or a callable f(trainer), "
+        f"got {trigger!r:.60}"
+    )

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import ignite.distributed as idist
 from torch import nn
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import Extension
 from ..snapshot import atomic_save
+from ..triggers import get_trigger
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -17,7 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["snapshot", "snapshot_object"]
 
-# Below every reader, so a snapshot holds what LogReport and the others did this iteration.
+# Below every reader. The file itself is written after all extensions and the stop
+# trigger of the iteration (Trainer.at_iteration_end), whatever their priority.
 PRIORITY_SNAPSHOT = -100
 
 
@@ -25,15 +28,47 @@ def _format(template: str, trainer: Trainer) -> str:
     return template.format(trainer, epoch=trainer.epoch, iteration=trainer.iteration)
 
 
+class _AnyAttribute:
+    # Stands in for the trainer when a template is tried: {.updater.iteration} stays valid.
+    def __getattr__(self, name: str) -> _AnyAttribute:
+        return self
+
+    def __getitem__(self, key: object) -> _AnyAttribute:
+        return self
+
+    def __format__(self, spec: str) -> str:
+        return format(0, spec)
+
+
+def _check_template(filename: object) -> str:
+    """Try ``filename`` with stand-in values, so a typo fails here, not after an epoch."""
+    if not isinstance(filename, str):
+        raise ArgumentTypeError(f"filename must be a str template, got {filename!r:.60}")
+    try:
+        name = filename.format(_AnyAttribute(), epoch=0, iteration=0)
+    except KeyError as error:
+        raise ArgumentError(
+            f"filename {filename!r}: unknown field {{{error.args[0]}}}; use {{epoch}}, "
+            "{iteration} or {.attribute} of the trainer"
+        ) from None
+    except (ValueError, IndexError, TypeError) as error:
+        raise ArgumentError(f"filename {filename!r}: not a valid template ({error})") from None
+    if not name or "/" in name:
+        raise ArgumentError(f"filename {filename!r}: must name a file inside out, without '/'")
+    return filename
+
+
 class _Snapshot(Extension):
     priority = PRIORITY_SNAPSHOT
 
     def __init__(self, filename: str, n_retains: int | None, trigger: TriggerLike) -> None:
-        if n_retains is not None and n_retains < 1:
-            raise ValueError("n_retains must be at least 1")
-        self.filename = filename
+        if n_retains is not None and (
+            isinstance(n_retains, bool) or not isinstance(n_retains, int) or n_retains < 1
+        ):
+            raise ArgumentError(f"n_retains must be None or an int >= 1, got {n_retains!r}")
+        self.filename = _check_template(filename)
         self.n_retains = n_retains
-        self.trigger = trigger
+        self.trigger = get_trigger(trigger, "trigger")
         self.written: list[str] = []
 
     @property
@@ -46,14 +81,31 @@ class _Snapshot(Extension):
     def __call__(self, trainer: Trainer) -> None:
         if idist.get_rank() != 0:  # every rank holds the same weights; one writes them
             return
+        trainer.at_iteration_end(lambda: self._write(trainer))
+
+    def _write(self, trainer: Trainer) -> None:
         path = trainer.out / _format(self.filename, trainer)
-        self.write(trainer, path)
-        if path.name in self.written:
-            self.written.remove(path.name)
-        self.written.append(path.name)
+        before = self.written
+        # The snapshot lists itself, so a run resumed from it deletes it in its turn.
+        self.written = [name for name in before if name != path.name] + [path.name]
+        try:
+            self.write(trainer, path)
+        except BaseException:
+            self.written = before
+            raise
+        self._retain(trainer.out)
+
+    def _retain(self, out: Path) -> None:
         # Old files go only after the new one is in place.
-        while self.n_retains is not None and len(self.written) > self.n_retains:
-            (trainer.out / self.written.pop(0)).unlink(missing_ok=True)
+        excess = 0 if self.n_retains is None else max(0, len(self.written) - self.n_retains)
+        for name in self.written[:excess]:
+            (out / name).unlink(missing_ok=True)
+        self.written = self.written[excess:]
+
+    def initialize(self, trainer: Trainer) -> None:
+        # A run killed between writing a snapshot and deleting the old ones left them.
+        if idist.get_rank() == 0:
+            self._retain(trainer.out)
 
     def state_dict(self) -> dict[str, Any]:
         return {"written": list(self.written)}
@@ -80,6 +132,11 @@ def snapshot(
 
 class _ObjectSnapshot(_Snapshot):
     def __init__(self, target: nn.Module | Any, filename: str, n_retains, trigger) -> None:
+        if not callable(getattr(target, "state_dict", None)):
+            raise ArgumentTypeError(
+                f"snapshot_object: target must have a state_dict() (a model, an optimizer), "
+                f"got {target!r:.60}"
+            )
         super().__init__(filename, n_retains, trigger)
         self.target = target
 

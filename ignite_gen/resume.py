@@ -1,0 +1,131 @@
+"""Resuming a trainer: find the snapshot, refuse one of another kind of run, restore it."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import snapshot as snapshot_io
+from .errors import UserError
+from .triggers import IntervalTrigger
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+__all__ = ["check_same_run", "resume_trainer", "run_limits"]
+
+
+def run_limits(stop_trigger: Any, epoch_length: int) -> dict[str, int]:
+    """The ``Engine.run`` limit a stop trigger implies: the interval of an
+    :class:`IntervalTrigger`, else the ``max_trigger`` of a trigger that has one (the
+    trainer calls any other trigger after each iteration).
+
+    Example:
+        >>> run_limits(IntervalTrigger(3, "epoch"), epoch_length=10)
+        {'max_epochs': 3}
+    """
+    if isinstance(stop_trigger, IntervalTrigger):
+        if stop_trigger.unit == "epoch" and float(stop_trigger.period).is_integer():
+            return {"max_epochs": int(stop_trigger.period)}
+        factor = epoch_length if stop_trigger.unit == "epoch" else 1
+        return {"max_iters": math.ceil(stop_trigger.period * factor)}
+    limit = getattr(stop_trigger, "max_trigger", None)
+    if isinstance(limit, IntervalTrigger) and limit.unit == "epoch":
+        return {"max_epochs": math.ceil(limit.period)}
+    return {"max_epochs": 2**31 - 1}
+
+
+def _run_kind(updater_name: Any, optimizers: Any, models: Any) -> dict[str, str]:
+    def listed(pairs: dict[str, str]) -> str:
+        return ", ".join(f"{name}={value}" for name, value in pairs.items())
+
+    return {
+        "updater": str(updater_name),
+        "optimizers": listed(optimizers) if isinstance(optimizers, dict) else str(optimizers),
+        "models": ", ".join(models),
+    }
+
+
+def check_same_run(trainer: Trainer, payload: dict[str, Any], path: Path) -> None:
+    """Raise a :class:`UserError` naming both sides when the snapshot at ``path`` was
+    taken by another kind of run (updater class, optimizer classes, model names), before
+    anything of it is loaded.
+
+    Example:
+        >>> check_same_run(trainer, read_snapshot(path), path)  # doctest: +SKIP
+    """
+    updater = trainer.updater
+    here = _run_kind(
+        type(updater).__name__,
+        {name: type(opt).__name__ for name, opt in updater.optimizers.items()},
+        sorted(updater.models),
+    )
+    metadata = payload.get("metadata", {})
+    # Snapshots of older versions lack the recorded classes: only their models compare.
+    there = _run_kind(
+        metadata.get("updater", here["updater"]),
+        metadata.get("optimizers", here["optimizers"]),
+        sorted(payload.get("updater", {}).get("models", {})),
+    )
+    differences = [
+        f"{key} {there[key]} in the snapshot, {here[key]} here"
+        for key in here
+        if here[key] != there[key]
+    ]
+    if differences:
+        raise UserError(
+            f"{path}: taken by another kind of run ({'; '.join(differences)}); resume it "
+            "with the same updater, optimizers and models, or train this one in another "
+            "output directory"
+        )
+
+
+def _warn_if_position_lost(trainer: Trainer, iteration: int, length: int) -> None:
+    iterator = trainer.updater.iterator
+    if iteration % length == 0 or hasattr(iterator, "load_state_dict"):
+        return
+    warnings.warn(
+        f"resuming at iteration {iteration}, inside epoch {iteration // length + 1}, with a "
+        f"{type(iterator).__name__}, which cannot restore its position, so the rest of this "
+        "epoch gets other batches than an uninterrupted run; for an exact resume use "
+        "ignite_gen's TensorLoader or BucketLoader, or torchdata's StatefulDataLoader",
+        stacklevel=4,
+    )
+
+
+def _snapshot_path(trainer: Trainer) -> Path | None:
+    if str(trainer.resume) == "auto":
+        return snapshot_io.latest_snapshot(trainer.out)
+    return Path(trainer.resume) if trainer.resume is not None else None
+
+
+def resume_trainer(trainer: Trainer, arguments: dict[str, int]) -> Path | None:
+    """Restore ``trainer`` from its ``resume`` snapshot, if any, and set its engine to
+    continue up to the limits in ``arguments``; returns the snapshot's path."""
+    path = _snapshot_path(trainer)
+    if path is None:
+        return None
+    payload = snapshot_io.read_snapshot(path)
+    check_same_run(trainer, payload, path)
+    iteration, length = payload["trainer"]["iteration"], payload["trainer"]["epoch_length"]
+    if length != trainer.updater.epoch_length:
+        raise UserError(
+            f"{path}: taken with {length} iterations per epoch, this run has "
+            f"{trainer.updater.epoch_length}; resume with the same data and batch size"
+        )
+    try:
+        trainer.load_state_dict(payload)
+    except UserError as error:
+        raise UserError(f"{path}: {error}") from None
+    _warn_if_position_lost(trainer, iteration, length)
+    # A snapshot past the requested end counts as finished rather than an Ignite error.
+    limits = {"max_epochs": math.ceil(iteration / length), "max_iters": iteration}
+    reached = {key: max(value, limits[key]) for key, value in arguments.items()}
+    trainer.engine.load_state_dict({"iteration": iteration, "epoch_length": length, **reached})
+    snapshot_io.restore_rng(payload["rng"])
+    # The original run's metadata carries over; this run's own settings win.
+    for key, value in snapshot_io.run_metadata(payload).items():
+        trainer.metadata.setdefault(key, value)
+    return path

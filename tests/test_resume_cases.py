@@ -1,0 +1,154 @@
+"""Exact resume in the cases issue 9 found broken: trigger and extension states as of the
+end of the iteration, snapshot retention across a resume, and runs of another kind."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from conftest import make_regression_updater
+
+from ignite_gen import (
+    EarlyStoppingTrigger,
+    Extension,
+    MinValueTrigger,
+    Trainer,
+    UserError,
+    extensions,
+)
+
+
+def early_stopping_trainer(out, resume=None) -> Trainer:
+    # An SGD learning rate of 0 never improves the loss: patience 2 stops after 3 epochs.
+    updater = make_regression_updater()
+    for group in updater.optimizers["main"].param_groups:
+        group["lr"] = 0.0
+    stop = EarlyStoppingTrigger("main/loss", patience=2, max_trigger=(50, "epoch"))
+    trainer = Trainer(updater, stop, out=out, resume=resume)
+    trainer.extend(extensions.snapshot())
+    return trainer
+
+
+def resumed_copy(source, name: str, out):
+    """A fresh directory holding only ``source/name``, as a run killed right after it."""
+    out.mkdir()
+    shutil.copy(source / name, out / name)
+    return out
+
+
+def test_early_stopping_resumes_to_the_same_epoch_from_every_snapshot(tmp_path):
+    straight = early_stopping_trainer(tmp_path / "straight")
+    straight.run()
+    assert straight.epoch == 3
+    for epoch in (1, 2, 3):
+        name = f"snapshot_epoch_{epoch:04d}.pt"
+        out = resumed_copy(tmp_path / "straight", name, tmp_path / f"from_{epoch}")
+        resumed = early_stopping_trainer(out, resume="auto")
+        ran = resumed.run()
+        assert (resumed.epoch, resumed.iteration) == (3, 15), f"resumed from epoch {epoch}"
+        assert ran == 15 - 5 * epoch  # the final snapshot's run is complete: nothing runs
+
+
+class Recorder(Extension):
+    """Records the iterations its trigger fired at; runs after the snapshot extension."""
+
+    priority = -200
+
+    def __init__(self) -> None:
+        self.fired: list[int] = []
+
+    def __call__(self, trainer) -> None:
+        self.fired.append(trainer.iteration)
+
+    def state_dict(self):
+        return {"fired": list(self.fired)}
+
+    def load_state_dict(self, state) -> None:
+        self.fired = list(state["fired"])
+
+
+def best_loss_trainer(out, resume=None) -> tuple[Trainer, Recorder, MinValueTrigger]:
+    trainer = Trainer(make_regression_updater(), (4, "epoch"), out=out, resume=resume)
+    recorder, best = Recorder(), MinValueTrigger("main/loss", trigger=(1, "epoch"))
+    trainer.extend(recorder, trigger=best)
+    trainer.extend(extensions.snapshot())
+    return trainer, recorder, best
+
+
+def test_extension_and_its_min_value_trigger_resume_identically(tmp_path):
+    straight, recorder, best = best_loss_trainer(tmp_path / "straight")
+    straight.run()
+    assert recorder.fired == [5, 10, 15, 20]  # the loss falls every epoch
+    for epoch in (1, 2, 3):
+        name = f"snapshot_epoch_{epoch:04d}.pt"
+        out = resumed_copy(tmp_path / "straight", name, tmp_path / f"from_{epoch}")
+        resumed, resumed_recorder, resumed_best = best_loss_trainer(out, resume="auto")
+        resumed.run()
+        assert resumed_recorder.fired == recorder.fired, f"resumed from epoch {epoch}"
+        assert resumed_best.best == best.best
+
+
+def test_retention_deletes_the_snapshot_a_run_was_resumed_from(tmp_path):
+    def trainer(epochs: int) -> Trainer:
+        trainer = Trainer(make_regression_updater(), (epochs, "epoch"), out=tmp_path,
+                          resume="auto")  # fmt: skip
+        trainer.extend(extensions.snapshot(n_retains=2))
+        return trainer
+
+    trainer(3).run()
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == [
+        "snapshot_epoch_0002.pt",
+        "snapshot_epoch_0003.pt",
+    ]
+    resumed = trainer(5)
+    resumed.run()
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == [
+        "snapshot_epoch_0004.pt",
+        "snapshot_epoch_0005.pt",
+    ]
+    assert resumed.get_extension("snapshot").written == [
+        "snapshot_epoch_0004.pt",
+        "snapshot_epoch_0005.pt",
+    ]
+
+
+def test_a_failed_snapshot_write_is_not_listed(tmp_path, monkeypatch):
+    trainer = Trainer(make_regression_updater(), (3, "epoch"), out=tmp_path)
+    trainer.extend(extensions.snapshot(n_retains=2))
+    save = trainer.save
+
+    def failing_save(path):
+        if trainer.epoch == 2:
+            raise OSError(28, "No space left on device")
+        return save(path)
+
+    monkeypatch.setattr(trainer, "save", failing_save)
+    with pytest.raises(OSError, match="No space"):
+        trainer.run()
+    assert trainer.get_extension("snapshot").written == ["snapshot_epoch_0001.pt"]
+    assert [p.name for p in tmp_path.glob("*.pt")] == ["snapshot_epoch_0001.pt"]
+
+
+def test_snapshot_holds_the_state_after_the_stop_trigger(tmp_path):
+    early_stopping_trainer(tmp_path).run()
+    payload = torch.load(tmp_path / "snapshot_epoch_0002.pt", weights_only=True)
+    assert payload["trainer"]["stop_trigger"]["count"] == 1
+    assert payload["trainer"]["stopped"] is False
+    final = torch.load(tmp_path / "snapshot_epoch_0003.pt", weights_only=True)
+    assert final["trainer"]["stopped"] is True
+
+
+def test_resuming_another_kind_of_run_is_refused_before_loading(tmp_path):
+    trainer = Trainer(make_regression_updater(), (1, "epoch"), out=tmp_path)
+    trainer.extend(extensions.snapshot())
+    trainer.run()
+    other = make_regression_updater()
+    model = other.models["main"]
+    other.optimizers["main"] = torch.optim.Adam(model.parameters())
+    before = [p.detach().clone() for p in model.parameters()]
+    resumed = Trainer(other, (2, "epoch"), out=tmp_path, resume="auto")
+    with pytest.raises(UserError, match="optimizers main=SGD in the snapshot, main=Adam here"):
+        resumed.run()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert resumed.iteration == 0
