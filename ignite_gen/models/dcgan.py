@@ -71,7 +71,8 @@ class ArticleGenerator(nn.Module):
         dcgan_init_(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(len(z), self.z_dim, 1, 1))
+        images: torch.Tensor = self.net(z.view(len(z), self.z_dim, 1, 1))
+        return images
 
 
 @register_model("dcgan-article-discriminator")
@@ -92,7 +93,8 @@ class ArticleDiscriminator(nn.Module):
         dcgan_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).view(len(x), -1)
+        logits: torch.Tensor = self.net(x)
+        return logits.view(len(x), -1)
 
 
 @register_model("dcgan-generator")
@@ -126,7 +128,8 @@ class DCGANGenerator(nn.Module):
         dcgan_init_(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(self.project(z).view(len(z), -1, 7, 7))
+        images: torch.Tensor = self.net(self.project(z).view(len(z), -1, 7, 7))
+        return images
 
 
 @register_model("dcgan-discriminator")
@@ -158,4 +161,5 @@ class DCGANDiscriminator(nn.Module):
         dcgan_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        logits: torch.Tensor = self.net(x)
+        return logits

@@ -41,11 +41,13 @@ class EBGANMLPDiscriminator(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code of each image, (N, hidden)."""
-        return self.encoder(x)
+        code: torch.Tensor = self.encoder(x)
+        return code
 
     def decode(self, code: torch.Tensor) -> torch.Tensor:
         """Images (N, channels, size, size) rebuilt from codes."""
-        return self.decoder(code).view(len(code), *self.shape)
+        images: torch.Tensor = self.decoder(code)
+        return images.view(len(code), *self.shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
@@ -83,11 +85,13 @@ class EBGANConvDiscriminator(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code of each image, (N, 2 * hidden, 7, 7)."""
-        return self.encoder(x)
+        code: torch.Tensor = self.encoder(x)
+        return code
 
     def decode(self, code: torch.Tensor) -> torch.Tensor:
         """Images (N, channels, 28, 28) rebuilt from codes."""
-        return self.decoder(code)
+        images: torch.Tensor = self.decoder(code)
+        return images
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))

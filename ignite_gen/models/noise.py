@@ -29,8 +29,10 @@ def sample_noise(
         >>> sample_noise(gen, 16, generator=torch.Generator().manual_seed(0)).shape
         torch.Size([16, 64])
     """
-    if hasattr(gen, "sample_noise"):
-        return gen.sample_noise(n, device=device, generator=generator)
+    own_prior = getattr(gen, "sample_noise", None)
+    if own_prior is not None:
+        noise: torch.Tensor = own_prior(n, device=device, generator=generator)
+        return noise
     z_dim = getattr(gen, "z_dim", None)
     if z_dim is None:
         raise UserError(

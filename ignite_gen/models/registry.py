@@ -45,7 +45,9 @@ def register_model(name: str) -> Callable[[ModuleType], ModuleType]:
             init(self, **kwargs)
             # Set after init: nn.Module.__init__ must have run before attributes are set.
             if type(self) is cls:
-                self._registry_spec = {"name": name, "kwargs": dict(kwargs)}
+                # nn.Module.__setattr__ is annotated for tensors and modules only, yet stores
+                # any other value as a plain attribute, which is what is wanted here.
+                self._registry_spec = {"name": name, "kwargs": dict(kwargs)}  # type: ignore[assignment]
 
         cls.__init__ = recording_init  # type: ignore[method-assign]
         _REGISTRY[name] = cls
