@@ -81,11 +81,13 @@ class MnistClassifier(nn.Module):
         """
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc(x.flatten(1))
+        features: torch.Tensor = self.fc(x.flatten(1))
+        return features
 
     def logits(self, features: torch.Tensor) -> torch.Tensor:
         """Class logits from :meth:`features` (so one pass yields both)."""
-        return self.head(F.relu(features))
+        logits: torch.Tensor = self.head(F.relu(features))
+        return logits
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.logits(self.features(x))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import cast
 
 import ignite.distributed as idist
 import torch
@@ -190,7 +191,8 @@ def scores_from_outputs(
     ):
         fid.update((real, fake))
         inception.update(probabilities)
-    counts = idist.all_reduce(class_counts(sample_probabilities))
+    # Ignite annotates all_reduce as tensor-or-float; given a tensor it returns one.
+    counts = cast(torch.Tensor, idist.all_reduce(class_counts(sample_probabilities)))
     return {
         "fid": float(fid.compute()),
         "is": float(inception.compute()),
