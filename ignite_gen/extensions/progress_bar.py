@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import ignite.distributed as idist
 from tqdm import tqdm
@@ -31,7 +31,7 @@ def total_iterations(trainer: Trainer) -> int | None:
         >>> total_iterations(Trainer(updater, stop_trigger=(3, "epoch")))  # 100 per epoch
         300
     """
-    trigger = trainer.stop_trigger
+    trigger: object = trainer.stop_trigger
     if not isinstance(trigger, IntervalTrigger):
         # Early stopping and similar triggers stop at their max_trigger at the latest.
         trigger = getattr(trigger, "max_trigger", None)
@@ -73,7 +73,8 @@ class ProgressBar(Extension):
         self.out = out
         self.mininterval = mininterval
         self.disable = disable
-        self._bar: tqdm | None = None
+        # A bar without an iterable is a tqdm[NoReturn] in the tqdm stubs.
+        self._bar: tqdm[NoReturn] | None = None
         self._pending = 0
         self._interval = update_interval or 1
         self._last_feed = 0.0
@@ -96,11 +97,10 @@ class ProgressBar(Extension):
 
     def __call__(self, trainer: Trainer) -> None:
         self._pending += 1
-        if self._pending >= self._interval:
-            self._feed(trainer)
+        if self._pending >= self._interval and self._bar is not None:
+            self._feed(self._bar, trainer)
 
-    def _feed(self, trainer: Trainer) -> None:
-        bar: tqdm = self._bar  # type: ignore[assignment]
+    def _feed(self, bar: tqdm[NoReturn], trainer: Trainer) -> None:
         count, self._pending = self._pending, 0
         bar.set_postfix_str(f"epoch {trainer.epoch_detail:.2f}", refresh=False)
         bar.update(count)
@@ -115,6 +115,6 @@ class ProgressBar(Extension):
         """Show the last iterations and close the bar."""
         if self._bar is not None:
             if self._pending:
-                self._feed(trainer)
+                self._feed(self._bar, trainer)
             self._bar.close()
             self._bar = None
