@@ -3,7 +3,9 @@ end of the iteration, snapshot retention across a resume, and runs of another ki
 
 from __future__ import annotations
 
+import json
 import shutil
+import warnings
 
 import pytest
 import torch
@@ -152,3 +154,68 @@ def test_resuming_another_kind_of_run_is_refused_before_loading(tmp_path):
         resumed.run()
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert resumed.iteration == 0
+
+
+def loader_trainer(out, loader_class, resume=None) -> Trainer:
+    """Three epochs of 5 shuffled batches from a user's own DataLoader-like loader, with
+    a per-iteration log and a snapshot after every iteration."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(20, 3, generator=generator)
+    data = torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True))
+    loader = loader_class(data, batch_size=4, shuffle=True, num_workers=0)
+    updater = make_regression_updater()
+    updater.iterator = loader
+    trainer = Trainer(updater, (3, "epoch"), out=out, resume=resume)
+    trainer.extend(extensions.LogReport(trigger=(1, "iteration")))
+    trainer.extend(
+        extensions.snapshot("snapshot_iter_{iteration:02d}.pt", trigger=(1, "iteration"))
+    )
+    return trainer
+
+
+def losses(out) -> list[float]:
+    return [json.loads(line)["main/loss"] for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+def resume_at(straight, iteration: int, out, loader_class) -> tuple[Trainer, list[str]]:
+    """Resume a copy of ``straight`` as a run killed right after ``iteration``; returns
+    the trainer and the warnings ignite-gen gave."""
+    name = f"snapshot_iter_{iteration:02d}.pt"
+    resumed_copy(straight, name, out)
+    lines = (straight / "log.jsonl").read_text().splitlines(keepends=True)[:iteration]
+    (out / "log.jsonl").write_text("".join(lines))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer = loader_trainer(out, loader_class, resume="auto")
+        trainer.run()
+    ours = [str(w.message) for w in caught if "resuming at iteration" in str(w.message)]
+    return trainer, ours
+
+
+# torchdata calls a deprecated torch function when it builds its iterator.
+@pytest.mark.filterwarnings("ignore:'set_vital' is deprecated")
+def test_stateful_dataloader_resumes_mid_epoch_exactly(tmp_path):
+    stateful = pytest.importorskip("torchdata.stateful_dataloader").StatefulDataLoader
+    straight = loader_trainer(tmp_path / "straight", stateful)
+    straight.run()
+    weight = straight.updater.models["main"].weight
+    # Mid-epoch (3, 6, 12) and at an epoch's end (5): the loader's state is in the snapshot.
+    for iteration in (3, 5, 6, 12):
+        out = tmp_path / f"at_{iteration}"
+        resumed, warned = resume_at(tmp_path / "straight", iteration, out, stateful)
+        assert not warned
+        assert resumed.iteration == 15
+        assert losses(out) == losses(tmp_path / "straight"), f"resumed at {iteration}"
+        assert torch.equal(resumed.updater.models["main"].weight, weight)
+
+
+def test_a_loader_without_state_resumed_mid_epoch_warns_once(tmp_path):
+    loader = torch.utils.data.DataLoader
+    loader_trainer(tmp_path / "straight", loader).run()
+    _, warned = resume_at(tmp_path / "straight", 7, tmp_path / "mid", loader)
+    assert len(warned) == 1
+    assert "iteration 7" in warned[0] and "DataLoader" in warned[0]
+    assert "StatefulDataLoader" in warned[0] and "TensorLoader" in warned[0]
+    # At an epoch's end nothing of the order is lost: no warning.
+    _, warned = resume_at(tmp_path / "straight", 10, tmp_path / "end", loader)
+    assert not warned
