@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from conftest import make_regression_updater
 from ignite.engine import Events
 
@@ -10,9 +11,13 @@ from ignite_gen import (
     PRIORITY_EDITOR,
     PRIORITY_READER,
     PRIORITY_WRITER,
+    ArgumentError,
+    ArgumentTypeError,
     EarlyStoppingTrigger,
     Extension,
     Trainer,
+    UserError,
+    extensions,
     make_extension,
 )
 
@@ -117,3 +122,49 @@ def test_elapsed_time_grows(tmp_path, regression_updater):
     trainer = Trainer(regression_updater, (1, "epoch"), out=tmp_path)
     trainer.run()
     assert trainer.elapsed_time > 0
+
+
+def test_api_mistakes_fail_at_the_call_naming_the_argument(tmp_path, regression_updater):
+    with pytest.raises(ArgumentTypeError, match=r"updater must be an ignite_gen\.Updater"):
+        Trainer(updater=torch.nn.Linear(2, 2))
+    with pytest.raises(ArgumentError, match="stop_trigger: unit 'epochs'"):
+        Trainer(regression_updater, stop_trigger=(3, "epochs"))
+    with pytest.raises(ArgumentError, match="stop_trigger: period must be positive"):
+        Trainer(regression_updater, stop_trigger=(0, "epoch"))
+    with pytest.raises(ArgumentTypeError, match=r"stop_trigger must be .* got '3 epochs'"):
+        Trainer(regression_updater, stop_trigger="3 epochs")
+    with pytest.raises(ArgumentTypeError, match="out must be a directory path"):
+        Trainer(regression_updater, out=3)
+    trainer = Trainer(regression_updater, out=tmp_path)
+    with pytest.raises(ArgumentTypeError, match="extension must be an Extension or a callable"):
+        trainer.extend(42)
+    with pytest.raises(ArgumentError, match="trigger: unit 'epochs'"):
+        trainer.extend(lambda t: None, trigger=(1, "epochs"))
+    with pytest.raises(ArgumentTypeError, match="priority must be an int"):
+        trainer.extend(lambda t: None, priority="high")
+    assert trainer.extensions == {}
+
+
+def test_snapshot_template_mistakes_fail_at_construction(tmp_path):
+    with pytest.raises(ArgumentError, match=r"unknown field \{epoc\}"):
+        extensions.snapshot(filename="snap_{epoc}.pt")
+    with pytest.raises(ArgumentError, match=r"unknown field \{iter\}"):
+        extensions.snapshot_object(torch.nn.Linear(2, 2), "model_{iter}.pt")
+    with pytest.raises(ArgumentError, match="not a valid template"):
+        extensions.snapshot(filename="snap_{epoch:04d.pt")
+    with pytest.raises(ArgumentError, match="n_retains must be None or an int >= 1, got 0"):
+        extensions.snapshot(n_retains=0)
+    with pytest.raises(ArgumentTypeError, match="target must have a state_dict"):
+        extensions.snapshot_object("gen", "gen_{epoch}.pt")
+    # Chainer's templates, attributes of the trainer, stay valid.
+    extensions.snapshot(filename="snapshot_iter_{.updater.iteration:06d}.pt")
+
+
+def test_out_that_is_a_file_is_one_error_before_anything_runs(tmp_path, regression_updater):
+    not_a_directory = tmp_path / "notes.txt"
+    not_a_directory.write_text("keep me")
+    trainer = Trainer(regression_updater, out=not_a_directory)
+    with pytest.raises(UserError, match=r"out .*notes\.txt is a file, not a directory"):
+        trainer.run()
+    assert not_a_directory.read_text() == "keep me"
+    assert trainer.iteration == 0

@@ -6,6 +6,9 @@ import pytest
 import torch
 
 from ignite_gen import (
+    ArgumentError,
+    ArgumentTypeError,
+    EarlyStoppingTrigger,
     IntervalTrigger,
     ManualScheduleTrigger,
     MaxValueTrigger,
@@ -13,6 +16,7 @@ from ignite_gen import (
     OnceTrigger,
     UserError,
 )
+from ignite_gen.triggers import get_trigger
 
 
 class Counters:
@@ -79,3 +83,27 @@ def test_min_value_trigger_state_round_trip():
 def test_bad_unit_is_a_user_error():
     with pytest.raises(UserError, match="unit"):
         IntervalTrigger(1, "epochs")
+
+
+@pytest.mark.parametrize(
+    ("trigger", "error", "fragment"),
+    [
+        ((1, "epochs"), ArgumentError, "check: unit 'epochs'"),
+        (("1", "epoch"), ArgumentTypeError, "check: period must be a number, got '1'"),
+        ((-2, "iteration"), ArgumentError, "check: period must be positive"),
+        ((float("inf"), "epoch"), ArgumentError, "check: period must be positive and finite"),
+        ((1, "epoch", 2), ArgumentTypeError, "check must be (period,"),
+        (5, ArgumentTypeError, "check must be (period,"),
+    ],
+)
+def test_bad_triggers_name_the_argument(trigger, error, fragment):
+    with pytest.raises(error) as info:
+        get_trigger(trigger, "check")
+    assert fragment in str(info.value)
+
+
+def test_early_stopping_arguments_are_checked():
+    with pytest.raises(ArgumentError, match="patience must be an int >= 1"):
+        EarlyStoppingTrigger(patience=0)
+    with pytest.raises(ArgumentError, match="max_trigger: unit 'epochs'"):
+        EarlyStoppingTrigger(max_trigger=(10, "epochs"))
