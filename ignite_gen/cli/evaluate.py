@@ -14,7 +14,7 @@ from ..extensions.sample_quality import score_generator
 from ..metrics.classifier import load_classifier
 from ..metrics.quality import check_sample_count, real_data_scores
 from ..snapshot import Snapshot, load_snapshot
-from . import evaluate_translation
+from . import argtypes, evaluate_translation
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
@@ -38,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-n",
         "--num",
-        type=int,
+        type=argtypes.sample_count,
         default=None,
         help="number of samples, at most 5000 (default: what the run's SampleQuality used, "
         "else 1000)",
@@ -57,7 +57,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-ema", action="store_true", help="score NAME itself even if NAME_ema exists"
     )
-    parser.add_argument("--device", default="cpu", help="device to evaluate on (default cpu)")
+    parser.add_argument(
+        "--device", type=argtypes.device, default="cpu", help="device to evaluate on (default cpu)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     evaluate_translation.add_arguments(parser)
     parser.set_defaults(handler=run)

@@ -11,6 +11,7 @@ from torch import nn
 
 from ..models import build_model
 from ..updaters import EBGANUpdater, GANUpdater, LSGANUpdater, WGANUpdater
+from .argtypes import at_least, fraction, positive
 
 __all__ = ["ARCHITECTURES", "METHODS", "Method", "build_networks"]
 
@@ -81,35 +82,43 @@ def _lsgan(args, loader, gen, dis, common) -> GANUpdater:
 
 
 def _adam_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--beta1", type=float, help="Adam beta1 (default %(default)s)")
+    parser.add_argument("--beta1", type=fraction, help="Adam beta1 (default %(default)s)")
     parser.add_argument(
         "--dis-batch",
         choices=("separate", "joint"),
         help="D sees real and fake in two batches or one concatenated (default %(default)s)",
     )
     parser.add_argument(
-        "--n-dis", type=int, help="discriminator steps per generator step (default %(default)s)"
+        "--n-dis",
+        type=at_least(1),
+        help="discriminator steps per generator step (default %(default)s)",
     )
 
 
 def _ebgan_options(parser: argparse.ArgumentParser) -> None:
     _adam_options(parser)
-    parser.add_argument("--margin", type=float, help="energy margin m (default %(default)s)")
+    parser.add_argument("--margin", type=positive, help="energy margin m (default %(default)s)")
     parser.add_argument(
-        "--pt-weight", type=float, help="pull-away term weight, 0 disables (default %(default)s)"
+        "--pt-weight",
+        type=at_least(0.0, float),
+        help="pull-away term weight, 0 disables (default %(default)s)",
     )
 
 
 def _wgan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--n-critic", type=int, help="critic steps per generator step (default %(default)s)"
+        "--n-critic",
+        type=at_least(1),
+        help="critic steps per generator step (default %(default)s)",
     )
     parser.add_argument(
-        "--clip", type=float, help="critic weight clipping bound c (default %(default)s)"
+        "--clip",
+        type=positive,
+        help="critic weight clipping bound c (default %(default)s)",
     )
     parser.add_argument(
         "--gp",
-        type=float,
+        type=at_least(0.0, float),
         help="gradient penalty weight; > 0 trains WGAN-GP with Adam and no clipping "
         "(default %(default)s)",
     )
