@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from ..atomic import atomic_write
-from ..errors import UserError
 from ..models import sample_noise
 from ..snapshot import load_snapshot, require_snapshots
+from .argtypes import at_least
+from .image_output import check_image_path, write_image
 
 __all__ = ["add_parser", "draw_montage", "run"]
 
@@ -25,9 +25,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("directory", type=Path, help="a result directory with snapshot*.pt")
     parser.add_argument(
-        "-o", "--output", type=Path, default=None, help="PNG to write (default DIR/montage.png)"
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="image to write, PNG or another format Matplotlib saves (default DIR/montage.png)",
     )
-    parser.add_argument("-n", "--num", type=int, default=10, help="samples per row (default 10)")
+    parser.add_argument(
+        "-n", "--num", type=at_least(1), default=10, help="samples per row (default 10)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     parser.add_argument("--model", default="gen", help="generator name (default gen)")
     parser.set_defaults(handler=run)
@@ -36,7 +42,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def draw_montage(
     directory: Path, output: Path, num: int = 10, seed: int = 0, model: str = "gen"
 ) -> int:
-    """Write the montage of ``directory``'s snapshots to ``output``; returns the row count.
+    """Write the montage of ``directory``'s snapshots to ``output`` (in the format its
+    extension names, PNG without one); returns the row count.
 
     Example:
         >>> draw_montage(Path("result/demo"), Path("result/demo/montage.png"))
@@ -70,13 +77,15 @@ def draw_montage(
     axes.set_yticks([row_height * (i + 0.5) for i in range(len(snaps))])
     axes.set_yticklabels([f"epoch {snap.metadata['epoch']}" for snap in snaps])
     axes.set_xticks([])
-    atomic_write(output, lambda tmp: figure.savefig(tmp, format="png"), suffix=".png")
+    image_format = output.suffix.lstrip(".").lower() or "png"
+    write_image(output, lambda tmp: figure.savefig(tmp, format=image_format))
     return len(snaps)
 
 
 def run(args: argparse.Namespace) -> None:
-    if args.num < 1:
-        raise UserError(f"-n {args.num}: need at least one sample per row")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     output = args.output or args.directory / "montage.png"
+    check_image_path(output, FigureCanvasAgg.get_supported_filetypes())
     count = draw_montage(args.directory, output, args.num, args.seed, args.model)
     print(f"wrote {count} rows of {args.num} samples to {output}")

@@ -8,9 +8,11 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
-from ..errors import UserError
 from ..models import sample_noise
 from ..snapshot import load_snapshot
+from .argtypes import at_least
+from .argtypes import device as device_name
+from .image_output import check_image_path, write_image
 
 __all__ = ["add_parser", "run"]
 
@@ -24,15 +26,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "file", type=Path, help="a snapshot file, e.g. result/snapshot_epoch_0005.pt"
     )
-    parser.add_argument("-n", "--num", type=int, default=64, help="number of images (default 64)")
+    parser.add_argument(
+        "-n", "--num", type=at_least(1), default=64, help="number of images (default 64)"
+    )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
         default=Path("samples.png"),
-        help="PNG to write (default samples.png)",
+        help="image to write, PNG or any format its extension names to Pillow "
+        "(default samples.png)",
     )
-    parser.add_argument("--nrow", type=int, default=8, help="images per row (default 8)")
+    parser.add_argument("--nrow", type=at_least(1), default=8, help="images per row (default 8)")
     parser.add_argument(
         "--seed",
         type=int,
@@ -44,13 +49,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default="gen",
         help="generator in the snapshot; its EMA copy is used when saved (default gen)",
     )
-    parser.add_argument("--device", default="cpu", help="device to sample on (default cpu)")
+    parser.add_argument(
+        "--device", type=device_name, default="cpu", help="device to sample on (default cpu)"
+    )
     parser.set_defaults(handler=run)
 
 
+def _writable_extensions() -> set[str]:
+    from PIL import Image
+
+    Image.init()  # registers every format plugin, not only the common ones
+    formats = Image.registered_extensions()
+    return {ext.lstrip(".") for ext, name in formats.items() if name in Image.SAVE}
+
+
 def run(args: argparse.Namespace) -> None:
-    if args.num < 1:
-        raise UserError(f"-n {args.num}: need at least one image")
+    check_image_path(args.output, _writable_extensions())
     snap = load_snapshot(args.file)
     device = torch.device(args.device)
     gen = snap.generator(args.model, device=device)
@@ -58,9 +72,10 @@ def run(args: argparse.Namespace) -> None:
     noise = sample_noise(gen, args.num, device, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
         images = gen(noise)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    save_image(
-        images.float().cpu(), args.output, nrow=args.nrow, normalize=True, value_range=(-1, 1)
+    grid = images.float().cpu()
+    write_image(
+        args.output,
+        lambda tmp: save_image(grid, tmp, nrow=args.nrow, normalize=True, value_range=(-1, 1)),
     )
     epoch = snap.metadata["epoch"]
     print(f"wrote {args.num} samples from {args.file} (epoch {epoch}) to {args.output}")
