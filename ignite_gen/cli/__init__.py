@@ -1,12 +1,14 @@
 """The ``ignite-gen`` command: train, inspect, sample, montage, evaluate, translate.
 
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
-with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback.
+with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback; so does
+an ``OSError`` no command turned into such a line (a full disk, a read-only path).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ from typing import NoReturn
 from ..errors import UserError
 from . import evaluate, inspect, montage, sample, train, translate
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "describe_os_error", "main"]
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -46,6 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NO_SPACE = "free some space, then run the command again (add --resume to continue a training run)"
+_ADVICE = {
+    errno.ENOSPC: _NO_SPACE,
+    errno.EDQUOT: _NO_SPACE,
+    errno.EACCES: "choose a path you may write to",
+    errno.EPERM: "choose a path you may write to",
+    errno.EROFS: "choose a path on a writable disk",
+    errno.EEXIST: "a file is where a directory should be; choose another path",
+    errno.ENOTDIR: "a file is where a directory should be; choose another path",
+    errno.EISDIR: "a directory is where a file should be; choose another path",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for an ``OSError``: the file, the system's reason and what to do.
+
+    Example:
+        >>> describe_os_error(OSError(errno.EROFS, "Read-only file system", "/mnt/cd/run"))
+        '/mnt/cd/run: Read-only file system; choose a path on a writable disk'
+    """
+    reason = error.strerror or str(error)
+    where = f"{error.filename}: " if error.filename is not None else ""
+    return f"{where}{reason}; {_ADVICE.get(error.errno or 0, 'check the path')}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ignite-gen`` console script."""
     parser = build_parser()
@@ -65,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python from failing again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as error:
+        # The machine's answer (a full disk, a path that cannot be made), not a bug.
+        print(f"ignite-gen: error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
     return 0
 
 

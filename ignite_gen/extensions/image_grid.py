@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..atomic import atomic_write
-from ..errors import UserError
+from ..errors import ArgumentError, ArgumentTypeError, UserError
 from ..extension import PRIORITY_READER, Extension
 from ..models.noise import sample_noise
 
@@ -42,7 +42,7 @@ class ImageGrid(Extension):
     eval mode without gradients, and every submodule's train/eval mode is restored
     afterwards, so BatchNorm statistics and the training are untouched. ``filename``
     is formatted with ``epoch`` and ``iteration``; pixels in ``value_range`` map to
-    0..255. Only rank 0 writes.
+    0..255. Only rank 0 writes. Bad arguments raise here, not at the first grid.
 
     Example:
         >>> trainer.extend(ImageGrid("gen", n=64, nrow=8))  # result/images/epoch_0001.png
@@ -60,6 +60,19 @@ class ImageGrid(Extension):
         seed: int = 0,
         value_range: tuple[float, float] = (-1, 1),
     ) -> None:
+        if not isinstance(generator, (nn.Module, str)):
+            raise ArgumentTypeError(
+                f"ImageGrid: generator must be a module or a model name, got {generator!r:.60}"
+            )
+        for name, count in (("n", n), ("nrow", nrow)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ArgumentError(f"ImageGrid: {name} must be an int >= 1, got {count!r}")
+        _check_template(filename)
+        low, high = value_range
+        if not low < high:
+            raise ArgumentError(
+                f"ImageGrid: value_range must be (low, high) with low < high, got {value_range}"
+            )
         self.generator = generator
         self.n = n
         self.nrow = nrow
@@ -86,7 +99,26 @@ class ImageGrid(Extension):
         model = self.resolve(trainer)
         images = generate(model, self._noise)  # type: ignore[arg-type]
         path = trainer.out / self.filename.format(epoch=trainer.epoch, iteration=trainer.iteration)
-        save_grid(images, path, self.nrow, self.value_range)
+        try:
+            save_grid(images, path, self.nrow, self.value_range)
+        except OSError as error:
+            # A full disk's error names no file; the one line the CLI prints should.
+            error.filename = error.filename or str(path)
+            raise
+
+
+def _check_template(filename: str) -> None:
+    try:
+        filename.format(epoch=0, iteration=0)
+    except KeyError as error:
+        raise ArgumentError(
+            f"ImageGrid: filename {filename!r} has an unknown field {{{error.args[0]}}}; "
+            "use {epoch} and {iteration}"
+        ) from None
+    except (ValueError, IndexError, AttributeError) as error:
+        raise ArgumentError(
+            f"ImageGrid: filename {filename!r} is not a valid template ({error})"
+        ) from None
 
 
 def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -> nn.Module:
