@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import ignite.distributed as idist
 import torch
 
-from ..errors import UserError
+from ..errors import ArgumentTypeError, UserError
 from ..extension import PRIORITY_EDITOR, Extension
 from ..triggers import get_trigger
 
@@ -67,6 +67,9 @@ class FailOnNonNumber(Extension):
     priority = PRIORITY_EDITOR
 
     def __init__(self, trigger: TriggerLike = (1, "epoch"), keys: Iterable[str] | None = None):
+        if isinstance(keys, str):
+            # A lone string would be taken as the keys of its characters.
+            raise ArgumentTypeError(f"FailOnNonNumber: keys must be a list of keys, got {keys!r}")
         self.check_trigger = get_trigger(trigger)
         self.keys = None if keys is None else tuple(keys)
         self._pending: dict[str, _Pending] = {}
@@ -112,7 +115,10 @@ class FailOnNonNumber(Extension):
             flags = [flag.to(flags[0].device) for flag in flags]
         local_ok = bool(torch.cat(flags).all()) if flags else True
         local_ok = local_ok and host_failure is None
-        suffix = f"training stopped; snapshots in {trainer.out}/ hold only finite weights"
+        suffix = (
+            f"training stopped; snapshots in {trainer.out}/ hold only finite weights; "
+            "a lower learning rate or gradient clipping usually avoids this"
+        )
         # All ranks stop together; one that raised alone would hang the others.
         if idist.get_world_size() > 1:
             anyone_failed = idist.all_reduce(float(not local_ok), op="MAX")
