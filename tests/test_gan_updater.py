@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from ignite_gen import GANUpdater, UserError, report_scope
+from ignite_gen import GANUpdater, report_scope
 from ignite_gen.data import load_mnist_subset, to_unit_range
 from ignite_gen.models import ArticleDiscriminator, ArticleGenerator
 
@@ -113,11 +113,3 @@ def test_generator_steps_every_n_dis_iterations():
         )
         assert changed == (updater.iteration >= 3)
     assert reported == [False, False, True, False, False, True]
-
-
-def test_bad_options_are_user_errors():
-    gen, dis = make_pair()
-    with pytest.raises(UserError, match="dis_batch must be 'separate' or 'joint'"):
-        GANUpdater([], gen, dis, adam(gen), adam(dis), device="cpu", dis_batch="both")
-    with pytest.raises(UserError, match="n_dis must be at least 1"):
-        GANUpdater([], gen, dis, adam(gen), adam(dis), device="cpu", n_dis=0)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 
 import pytest
 import torch
-from conftest import make_regression_updater
+from conftest import RegressionUpdater, make_regression_updater
 
 from ignite_gen import GANUpdater, Trainer, UserError, load_snapshot, report_scope
 from ignite_gen.extensions import snapshot
 from ignite_gen.models import ArticleDiscriminator, ArticleGenerator
-from ignite_gen.updaters import ExponentialMovingAverage
+from ignite_gen.updaters import ExponentialMovingAverage, move_to_device
 
 
 def test_ema_follows_the_definition_step_by_step():
@@ -59,7 +60,7 @@ def test_bad_plumbing_options_are_user_errors():
         type(updater)(*args, device="cpu", precision="fp8")
     with pytest.raises(UserError, match=r"ema: no model 'gen'"):
         type(updater)(*args, device="cpu", ema={"gen": 0.9})
-    with pytest.raises(UserError, match=r"ema_decay must be in \[0, 1\)"):
+    with pytest.raises(UserError, match=r"ema\['main'\] must be in \(0, 1\)"):
         type(updater)(*args, device="cpu", ema={"main": 1.0})
 
 
@@ -101,3 +102,35 @@ def test_grad_clip_bounds_the_update():
     moved = zip(model.parameters(), before, strict=True)
     step = torch.cat([(p.detach() - b).flatten() for p, b in moved])
     assert step.norm() <= 0.1 * 1e-3 * 1.0001  # lr 0.1 times the clipped norm
+
+
+def test_namedtuple_batches_reach_update_core_as_namedtuples():
+    Batch = collections.namedtuple("Batch", ["x", "y"])
+    seen = []
+
+    class Recording(RegressionUpdater):
+        def update_core(self, batch):
+            seen.append(batch)
+            super().update_core(tuple(batch))
+
+    base = make_regression_updater()
+    updater = Recording(base.iterator, base.models, base.optimizers, device="cpu")
+    x, y = base.iterator[0]
+    updater.update(Batch(x, y))
+    assert type(seen[0]) is Batch and seen[0].x is x and seen[0].y is y
+    assert move_to_device({"b": Batch(x, y)}, torch.device("cpu"))["b"].y is y
+
+
+def test_the_optimizer_checks_allow_shared_and_unnamed_setups():
+    encoder, decoder = torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    decoder.weight = encoder.weight  # tied: a parameter of both models
+    sgd = lambda params: torch.optim.SGD(params, lr=0.1)  # noqa: E731
+    extra = torch.nn.Parameter(torch.zeros(3))  # a learned tensor of no model
+    models = {"encoder": encoder, "decoder": decoder}
+    optimizers = {
+        "encoder": sgd([*encoder.parameters(), extra]),
+        "decoder": sgd(decoder.parameters()),
+        "both": sgd([*encoder.parameters(), decoder.bias]),  # named after no model
+    }
+    updater = RegressionUpdater([None], models, optimizers, device="cpu")
+    assert set(updater.optimizers) == {"encoder", "decoder", "both"}

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
+from ignite.utils import convert_tensor
 from torch import nn
 
-from ..errors import UserError
-from .ema import ExponentialMovingAverage
+from ..argcheck import choice, described, instance, real
+from ..errors import ArgumentError, ArgumentTypeError, UserError
+from .arguments import check_data, check_optimizer_owners, named
+from .ema import ExponentialMovingAverage, check_decay
 
 __all__ = ["PRECISIONS", "Updater", "load_module_state", "move_to_device", "resolve_device"]
 
@@ -30,26 +33,39 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ArgumentError(
+            f"--device {device}: not a device; use auto, cpu, cuda or cuda:N"
+        ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise UserError(f"--device {device}: CUDA is not available here; use --device cpu or auto")
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ArgumentError(
+            f"--device {device}: there are {torch.cuda.device_count()} CUDA devices here"
+        )
     return resolved
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:
-    """Move tensors (also inside tuples, lists and dicts) to ``device`` without blocking.
+    """Move tensors (also inside tuples, namedtuples, lists and dicts, which keep their
+    types) to ``device`` without blocking: Ignite's ``convert_tensor``.
+
+    Strings pass unchanged; any other object in a batch raises
+    :class:`ArgumentTypeError`: give the updater a ``converter`` that handles it.
 
     Example:
         >>> move_to_device((torch.zeros(2), torch.ones(2)), torch.device("cpu"))[1]
         tensor([1., 1.])
     """
-    if isinstance(batch, torch.Tensor):
-        return batch if batch.device == device else batch.to(device, non_blocking=True)
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(move_to_device(item, device) for item in batch)
-    if isinstance(batch, Mapping):
-        return {key: move_to_device(value, device) for key, value in batch.items()}
-    return batch
+    try:
+        return convert_tensor(batch, device, non_blocking=True)
+    except TypeError as error:
+        raise ArgumentTypeError(
+            f"batch: cannot move {described(batch)} to {device} ({error}); batches hold "
+            "tensors in tuples, lists or dicts; pass converter= to convert others"
+        ) from None
 
 
 def load_module_state(module: nn.Module, state: Mapping[str, Any], name: str) -> None:
@@ -75,18 +91,17 @@ def load_module_state(module: nn.Module, state: Mapping[str, Any], name: str) ->
     module.load_state_dict(state)
 
 
-def _named(objects: Any, kind: type) -> dict[str, Any]:
-    if isinstance(objects, kind):
-        return {"main": objects}
-    return dict(objects)
-
-
 class Updater:
     """Holds the models, optimizers and data of a training run; does one iteration.
 
     Subclasses override :meth:`update_core` only: it receives the batch already on the
     device, computes losses (forward passes inside ``with self.autocast():``), calls
     :func:`ignite_gen.report` and :meth:`step`.
+
+    Arguments are checked here, naming the one at fault: ``iterator`` must be iterable
+    again every epoch and have a length (not a generator); ``models`` and ``optimizers``
+    are one module/optimizer or dicts of them by name; an optimizer named like a model
+    must step that model's parameters, not another model's.
 
     The shared plumbing lives here: device moves (``converter``), mixed precision
     (``precision="bf16"`` or ``"fp16"``, with one ``GradScaler`` per optimizer for
@@ -106,7 +121,7 @@ class Updater:
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         models: nn.Module | Mapping[str, nn.Module],
         optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer],
         device: str | torch.device | None = "auto",
@@ -115,28 +130,38 @@ class Updater:
         precision: str = "fp32",
         ema: Mapping[str, float] | None = None,
     ) -> None:
-        if precision not in PRECISIONS:
-            raise UserError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-        self.iterator = iterator
-        self.models: dict[str, nn.Module] = _named(models, nn.Module)
-        self.optimizers: dict[str, torch.optim.Optimizer] = _named(
-            optimizers, torch.optim.Optimizer
+        self.iterator = check_data(iterator)
+        self.models = named(models, nn.Module, "models", "an nn.Module")
+        self.optimizers = named(
+            optimizers, torch.optim.Optimizer, "optimizers", "a torch.optim.Optimizer"
         )
+        shared = [name for name in self.optimizers if name in self.models]
+        check_optimizer_owners(
+            [(f"optimizers[{n!r}]", self.optimizers[n], f"models[{n!r}]") for n in shared],
+            {f"models[{n!r}]": model for n, model in self.models.items()},
+        )
+        if converter is not None and not callable(converter):
+            raise ArgumentTypeError(f"converter must be callable, got {described(converter)}")
+        if grad_clip is not None:
+            grad_clip = real(grad_clip, "grad_clip", lambda v: v > 0, "positive (None: off)")
+        self.precision = choice(precision, "precision", PRECISIONS)
+        ema = instance(ema or {}, Mapping, "ema", "a dict of model names to decays")
+        decays = {name: check_decay(decay, f"ema[{name!r}]") for name, decay in ema.items()}
+        unknown = sorted(set(decays) - set(self.models))
+        if unknown:
+            raise ArgumentError(f"ema: no model {unknown[0]!r} (models: {sorted(self.models)})")
         self.device = resolve_device(device)
         for model in self.models.values():
             model.to(self.device)
         self.converter = converter or move_to_device
         self.grad_clip = grad_clip
-        self.precision = precision
         self.scalers = {
             name: torch.amp.GradScaler(self.device.type)
             for name in self.optimizers
             if precision == "fp16"
         }
         self.emas: dict[str, ExponentialMovingAverage] = {}
-        for name, decay in (ema or {}).items():
-            if name not in self.models:
-                raise UserError(f"ema: no model {name!r} (models: {sorted(self.models)})")
+        for name, decay in decays.items():
             self.emas[name] = ExponentialMovingAverage(self.models[name], decay)
             self.models[f"{name}_ema"] = self.emas[name].shadow
         self.iteration = 0
@@ -168,7 +193,9 @@ class Updater:
     def step(self, name: str, loss: torch.Tensor, retain_graph: bool = False) -> None:
         """Zero the gradients of optimizer ``name``, back-propagate ``loss``, clip, step,
         then update the EMA of model ``name`` if it has one."""
-        optimizer = self.optimizers[name]
+        optimizer = self.optimizers.get(name)
+        if optimizer is None or not isinstance(loss, torch.Tensor) or not loss.requires_grad:
+            self._refuse_step(name, loss)
         scaler = self.scalers.get(name)
         optimizer.zero_grad(set_to_none=True)
         (loss if scaler is None else scaler.scale(loss)).backward(retain_graph=retain_graph)
@@ -187,6 +214,20 @@ class Updater:
             scaler.update()
         if name in self.emas:
             self.emas[name].update()
+
+    def _refuse_step(self, name: str, loss: Any) -> NoReturn:
+        if name not in self.optimizers:
+            raise ArgumentError(
+                f"step({name!r}): no optimizer of that name (optimizers: {sorted(self.optimizers)})"
+            )
+        if not isinstance(loss, torch.Tensor):
+            raise ArgumentTypeError(
+                f"step({name!r}, loss): loss must be a tensor, got {described(loss)}"
+            )
+        raise ArgumentError(
+            f"step({name!r}, loss): loss does not require grad; compute it from the models' "
+            "outputs, outside torch.no_grad()"
+        )
 
     def state_dict(self) -> dict[str, Any]:
         """Models, optimizers, the data position and the iteration counter."""

@@ -9,10 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import UserError
+from ..argcheck import real
+from ..errors import ArgumentError, UserError
 from ..models.noise import sample_noise
 from ..reporter import report
-from .gan import GANUpdater, real_images
+from .gan import GANUpdater, check_gan_arguments, real_images
 
 __all__ = ["EBGANUpdater", "pullaway_term", "reconstruction_energy"]
 
@@ -77,7 +78,7 @@ class EBGANUpdater(GANUpdater):
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         gen: nn.Module,
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
@@ -93,12 +94,11 @@ class EBGANUpdater(GANUpdater):
         precision: str = "fp32",
         ema_decay: float | None = None,
     ) -> None:
-        if not margin > 0:
-            raise UserError(f"margin must be positive, got {margin}")
-        if not pt_weight >= 0:
-            raise UserError(f"pt_weight must be 0 (off) or positive, got {pt_weight}")
+        check_gan_arguments(gen, dis, opt_gen, opt_dis)
+        margin = real(margin, "margin", lambda v: v > 0, "positive")
+        pt_weight = real(pt_weight, "pt_weight", lambda v: v >= 0, "0 (off) or positive")
         if pt_weight > 0 and not callable(getattr(dis, "encode", None)):
-            raise UserError(
+            raise ArgumentError(
                 "EBGANUpdater needs a discriminator with encode(x) (an autoencoder) for the "
                 f"pull-away term, got {type(dis).__name__}; pt_weight=0 trains without it"
             )
@@ -116,8 +116,13 @@ class EBGANUpdater(GANUpdater):
             precision=precision,
             ema_decay=ema_decay,
         )
-        self.margin = float(margin)
-        self.pt_weight = float(pt_weight)
+        self.margin = margin
+        self.pt_weight = pt_weight
+        # dis.encode, held when the pull-away term needs it (typed by the model rather
+        # than by nn.Module's __getattr__).
+        self._encode: Callable[[torch.Tensor], torch.Tensor] | None = (
+            getattr(dis, "encode", None) if pt_weight > 0 else None
+        )
 
     def update_core(self, batch: Any) -> None:
         gen, dis = self.models["gen"], self.models["dis"]
@@ -140,8 +145,8 @@ class EBGANUpdater(GANUpdater):
         if self.generator_steps_now():
             with self.autocast():
                 loss_gen = reconstruction_energy(fake, dis(fake)).mean()
-                if self.pt_weight > 0:
-                    pullaway = pullaway_term(dis.encode(fake))
+                if self._encode is not None:
+                    pullaway = pullaway_term(self._encode(fake))
                     loss_gen = loss_gen + self.pt_weight * pullaway
                     report({"gen/pullaway": pullaway})
             self.step("gen", loss_gen)

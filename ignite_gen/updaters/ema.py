@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import torch
 from torch import nn
 
-from ..errors import UserError
+from ..argcheck import instance, real
 
-__all__ = ["ExponentialMovingAverage"]
+__all__ = ["ExponentialMovingAverage", "check_decay"]
+
+
+def check_decay(decay: Any, name: str = "decay") -> float:
+    """``decay`` as a float if it is in (0, 1): 0 would copy the model, 1 never follow it.
+
+    Example:
+        >>> check_decay(0.999, "ema_decay")
+        0.999
+    """
+    return real(decay, name, lambda v: 0 < v < 1, "in (0, 1)")
 
 
 class ExponentialMovingAverage:
@@ -28,12 +39,11 @@ class ExponentialMovingAverage:
     """
 
     def __init__(self, model: nn.Module, decay: float) -> None:
-        if not 0.0 <= decay < 1.0:
-            raise UserError(f"ema_decay must be in [0, 1), got {decay}")
-        self.decay = decay
+        instance(model, nn.Module, "model", "an nn.Module")
+        self.decay = check_decay(decay)
         self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
-        self._params = list(model.parameters())
-        self._shadow_params = list(self.shadow.parameters())
+        self._params: list[torch.Tensor] = list(model.parameters())
+        self._shadow_params: list[torch.Tensor] = list(self.shadow.parameters())
         self._buffers = list(model.buffers())
         self._shadow_buffers = list(self.shadow.buffers())
 

@@ -9,17 +9,46 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import UserError
+from ..argcheck import choice, instance, integer
+from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
+from .arguments import check_optimizer_owners
 from .base import Updater
+from .ema import check_decay
 
-__all__ = ["GANUpdater", "real_images"]
+__all__ = ["GANUpdater", "check_gan_arguments", "real_images"]
+
+
+def check_gan_arguments(
+    gen: nn.Module, dis: nn.Module, opt_gen: torch.optim.Optimizer, opt_dis: torch.optim.Optimizer
+) -> None:
+    """Refuse what is not a module or an optimizer, a generator without a noise size, and
+    optimizers that step the other network (swapped ``opt_gen`` and ``opt_dis``).
+
+    Example:
+        >>> check_gan_arguments(gen, dis, opt_dis, opt_gen)
+        Traceback (most recent call last):
+        ignite_gen.errors.ArgumentError: opt_gen steps parameters of dis, not of gen; ...
+    """
+    instance(gen, nn.Module, "gen", "an nn.Module (the generator)")
+    instance(dis, nn.Module, "dis", "an nn.Module (the discriminator)")
+    for name, optimizer in (("opt_gen", opt_gen), ("opt_dis", opt_dis)):
+        instance(optimizer, torch.optim.Optimizer, name, "a torch.optim.Optimizer")
+    if getattr(gen, "z_dim", None) is None and not callable(getattr(gen, "sample_noise", None)):
+        raise ArgumentError(
+            f"gen ({type(gen).__name__}) needs a z_dim attribute (its noise size) or a "
+            "sample_noise(n, device=None, generator=None) method"
+        )
+    check_optimizer_owners(
+        [("opt_gen", opt_gen, "gen"), ("opt_dis", opt_dis, "dis")], {"gen": gen, "dis": dis}
+    )
 
 
 def real_images(batch: Any) -> torch.Tensor:
     """The images of a batch that is either a tensor or an ``(images, labels)`` pair."""
-    return batch[0] if isinstance(batch, (tuple, list)) else batch
+    images: torch.Tensor = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return images
 
 
 class GANUpdater(Updater):
@@ -32,7 +61,9 @@ class GANUpdater(Updater):
     steps once every ``n_dis`` iterations; the discriminator every iteration.
     ``ema_decay`` keeps an EMA of the generator as ``models["gen_ema"]``;
     ``precision`` and ``grad_clip`` are the base :class:`Updater`'s. The other GAN
-    updaters subclass this one and override :meth:`update_core`.
+    updaters subclass this one and override :meth:`update_core`. Arguments are checked
+    at construction (:func:`check_gan_arguments`; ``n_dis`` an integer of at least 1,
+    ``ema_decay`` in (0, 1)), naming the one at fault.
 
     Example:
         >>> updater = GANUpdater(loader, gen, dis, opt_gen, opt_dis, device="cpu")
@@ -41,7 +72,7 @@ class GANUpdater(Updater):
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         gen: nn.Module,
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
@@ -54,10 +85,11 @@ class GANUpdater(Updater):
         precision: str = "fp32",
         ema_decay: float | None = None,
     ) -> None:
-        if dis_batch not in ("separate", "joint"):
-            raise UserError(f"dis_batch must be 'separate' or 'joint', got {dis_batch!r}")
-        if n_dis < 1:
-            raise UserError(f"n_dis must be at least 1, got {n_dis}")
+        check_gan_arguments(gen, dis, opt_gen, opt_dis)
+        dis_batch = choice(dis_batch, "dis_batch", ("separate", "joint"))
+        n_dis = integer(n_dis, "n_dis")
+        if ema_decay is not None:
+            ema_decay = check_decay(ema_decay, "ema_decay")
         super().__init__(
             iterator,
             {"gen": gen, "dis": dis},

@@ -8,7 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import UserError
+from ..argcheck import choice, real
+from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
 from .gan import GANUpdater, real_images
@@ -42,7 +43,7 @@ class LSGANUpdater(GANUpdater):
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         gen: nn.Module,
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
@@ -60,14 +61,13 @@ class LSGANUpdater(GANUpdater):
         precision: str = "fp32",
         ema_decay: float | None = None,
     ) -> None:
-        if coding not in CODINGS:
-            raise UserError(f"coding must be one of {sorted(CODINGS)}, got {coding!r}")
+        coding = choice(coding, "coding", CODINGS)
         targets = [
-            float(default if value is None else value)
-            for value, default in zip((a, b, c), CODINGS[coding], strict=True)
+            default if value is None else real(value, name, lambda v: True, "finite")
+            for name, value, default in zip("abc", (a, b, c), CODINGS[coding], strict=True)
         ]
         if targets[0] == targets[1]:
-            raise UserError(
+            raise ArgumentError(
                 f"a (the fake target) and b (the real target) must differ, both are {targets[0]}"
             )
         super().__init__(

@@ -8,12 +8,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import UserError
+from ..argcheck import integer, real
+from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
-from .gan import GANUpdater, real_images
+from .gan import GANUpdater, check_gan_arguments, real_images
 
 __all__ = ["WGANUpdater", "gradient_penalty"]
+
+_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def gradient_penalty(
@@ -42,8 +45,10 @@ def gradient_penalty(
     else:
         eps = torch.rand(shape, generator=generator, device=generator.device).to(real.device)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).float().sum(), x_hat, create_graph=True)
-    return (grad.float().flatten(1).norm(2, dim=1) - 1).square().mean()
+    scores: torch.Tensor = critic(x_hat)
+    (grad,) = torch.autograd.grad(scores.float().sum(), x_hat, create_graph=True)
+    norms: torch.Tensor = grad.float().flatten(1).norm(2, dim=1)
+    return (norms - 1).square().mean()
 
 
 class WGANUpdater(GANUpdater):
@@ -69,7 +74,7 @@ class WGANUpdater(GANUpdater):
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         gen: nn.Module,
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
@@ -85,16 +90,23 @@ class WGANUpdater(GANUpdater):
         precision: str = "fp32",
         ema_decay: float | None = None,
     ) -> None:
-        if n_critic < 1:
-            raise UserError(f"n_critic must be at least 1, got {n_critic}")
-        if gradient_penalty is not None and not gradient_penalty > 0:
-            raise UserError(
-                f"gradient_penalty must be positive (None turns it off), got {gradient_penalty}"
+        check_gan_arguments(gen, dis, opt_gen, opt_dis)
+        n_critic = integer(n_critic, "n_critic")
+        if gradient_penalty is not None:
+            gradient_penalty = real(
+                gradient_penalty, "gradient_penalty", lambda v: v > 0, "positive (None: off)"
             )
+            norms = [n for n, m in dis.named_modules() if isinstance(m, _BATCH_NORMS)]
+            if norms:
+                raise ArgumentError(
+                    f"gradient_penalty needs a critic without BatchNorm (dis has it at "
+                    f"{norms[0] or 'its top'}): the penalty is per sample and BatchNorm mixes "
+                    "the samples of a batch; build dis without it"
+                )
         if clip == "auto":
             clip = 0.01 if gradient_penalty is None else None
-        if clip is not None and (isinstance(clip, str) or not clip > 0):
-            raise UserError(f"clip must be positive, 'auto' or None (no clipping), got {clip!r}")
+        if clip is not None:
+            clip = real(clip, "clip", lambda v: v > 0, "positive, 'auto' or None (no clipping)")
         super().__init__(
             iterator,
             gen,
@@ -110,9 +122,9 @@ class WGANUpdater(GANUpdater):
             ema_decay=ema_decay,
         )
         self.n_critic = n_critic
-        self.clip = None if clip is None else float(clip)
-        self.gradient_penalty = None if gradient_penalty is None else float(gradient_penalty)
-        self._critic_params = list(dis.parameters())
+        self.clip = clip
+        self.gradient_penalty = gradient_penalty
+        self._critic_params: list[torch.Tensor] = list(dis.parameters())
 
     def update_core(self, batch: Any) -> None:
         gen, critic = self.models["gen"], self.models["dis"]
@@ -142,5 +154,6 @@ class WGANUpdater(GANUpdater):
     @torch.no_grad()
     def clip_critic(self) -> None:
         """Clamp every critic parameter to ``[-clip, clip]`` in place, on the device."""
-        torch._foreach_clamp_min_(self._critic_params, -self.clip)
-        torch._foreach_clamp_max_(self._critic_params, self.clip)
+        if self.clip is not None:
+            torch._foreach_clamp_min_(self._critic_params, -self.clip)
+            torch._foreach_clamp_max_(self._critic_params, self.clip)
