@@ -86,3 +86,19 @@ def test_loader_resumes_mid_epoch_exactly():
 def test_loader_rejects_mismatched_tensors():
     with pytest.raises(ValueError, match="differ in length"):
         TensorLoader(torch.zeros(3), torch.zeros(4), batch_size=2)
+
+
+def test_loader_takes_numpy_arrays_as_tensors():
+    images, labels = np.arange(20, dtype=np.float32).reshape(10, 2), np.arange(10)
+    loader = TensorLoader(images, labels, batch_size=4, shuffle=False)
+    x, y = next(iter(loader))
+    assert isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
+    assert torch.equal(x, torch.from_numpy(images[:4])) and y.tolist() == [0, 1, 2, 3]
+
+
+def test_to_unit_range_never_changes_its_input():
+    pixels = torch.tensor([0.0, 127.5, 255.0])
+    assert to_unit_range(pixels).tolist() == [-1.0, 0.0, 1.0]
+    assert pixels.tolist() == [0.0, 127.5, 255.0]
+    as_int = torch.tensor([0, 255])
+    assert to_unit_range(as_int).tolist() == [-1.0, 1.0] and as_int.tolist() == [0, 255]

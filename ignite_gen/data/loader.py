@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
+
+from ..argcheck import described, instance, integer
+from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["ResumableLoader", "TensorLoader"]
 
@@ -29,14 +33,15 @@ class ResumableLoader:
         [0, 1, 2, 3]
     """
 
-    num_samples: int
+    @property
+    def num_samples(self) -> int:
+        """How many samples an epoch covers."""
+        raise NotImplementedError
 
     def __init__(self, batch_size: int, drop_last: bool = False, seed: int = 0) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self.batch_size = batch_size
-        self.drop_last = drop_last
-        self.seed = seed
+        self.batch_size = integer(batch_size, "batch_size")
+        self.drop_last = instance(drop_last, bool, "drop_last", "True or False")
+        self.seed = integer(seed, "seed", minimum=None)
         #: Epochs started so far, counting the current one once its first batch is out.
         self.epoch = 0
         #: Batches already handed out in the current epoch.
@@ -45,6 +50,18 @@ class ResumableLoader:
     def __len__(self) -> int:
         full, rest = divmod(self.num_samples, self.batch_size)
         return full if self.drop_last or not rest else full + 1
+
+    def _check_has_batches(self) -> None:
+        """Refuse data that gives no batch per epoch (subclasses call it once built)."""
+        if len(self) == 0:
+            reason = (
+                f"batch_size {self.batch_size} is larger than the {self.num_samples} samples "
+                "and drop_last=True drops that incomplete batch; lower batch_size or pass "
+                "drop_last=False"
+                if self.num_samples
+                else "there are no samples"
+            )
+            raise ArgumentError(f"{type(self).__name__} would yield no batch per epoch: {reason}")
 
     def _plan(self, epoch: int) -> Any:
         raise NotImplementedError
@@ -85,6 +102,12 @@ class TensorLoader(ResumableLoader):
     following epochs. With ``device``, the tensors move there once and every batch is
     cut on the device.
 
+    Pass each tensor as its own argument (``TensorLoader(x, y, ...)``, not a tuple).
+    NumPy arrays are accepted and converted with ``torch.as_tensor`` (sharing memory
+    where the dtype allows); anything else, lists included, raises
+    :class:`~ignite_gen.errors.ArgumentTypeError`. So does a batch size that leaves no
+    batch per epoch (larger than the data with ``drop_last=True``).
+
     Example:
         >>> loader = TensorLoader(images, labels, batch_size=64, drop_last=True, seed=0)
         >>> images_batch, labels_batch = next(iter(loader))
@@ -100,13 +123,23 @@ class TensorLoader(ResumableLoader):
         device: torch.device | str | None = None,
     ) -> None:
         if not tensors:
-            raise ValueError("TensorLoader needs at least one tensor")
-        lengths = {len(t) for t in tensors}
+            raise ArgumentError(
+                "TensorLoader needs at least one tensor, e.g. TensorLoader(x, y, ...)"
+            )
+        checked = [_as_tensor(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+        lengths = {len(t) for t in checked}
         if len(lengths) != 1:
-            raise ValueError(f"tensors differ in length: {sorted(lengths)}")
+            raise ArgumentError(f"tensors differ in length: {sorted(lengths)}")
+        devices = {t.device for t in checked}
+        if device is None and len(devices) > 1:
+            raise ArgumentError(
+                f"tensors are on different devices ({', '.join(sorted(map(str, devices)))}); "
+                "pass device= to move them to one"
+            )
         super().__init__(batch_size, drop_last, seed)
-        self.tensors = tuple(t.to(device) if device is not None else t for t in tensors)
-        self.shuffle = shuffle
+        self.tensors = tuple(t.to(device) if device is not None else t for t in checked)
+        self.shuffle = instance(shuffle, bool, "shuffle", "True or False")
+        self._check_has_batches()
 
     @property
     def num_samples(self) -> int:
@@ -124,3 +157,27 @@ class TensorLoader(ResumableLoader):
         rows = plan[index * self.batch_size : (index + 1) * self.batch_size]
         batch = tuple(t[rows] for t in self.tensors)
         return batch if len(batch) > 1 else batch[0]
+
+
+def _as_tensor(data: Any, name: str) -> torch.Tensor:
+    """``data`` as a tensor with a first (sample) dimension; NumPy arrays are converted."""
+    if isinstance(data, np.ndarray):
+        try:
+            data = torch.as_tensor(np.ascontiguousarray(data))
+        except TypeError:
+            raise ArgumentTypeError(
+                f"{name} is a NumPy array of dtype {data.dtype}, which has no tensor type; "
+                "convert it to numbers first"
+            ) from None
+    if isinstance(data, (tuple, list)):
+        hint = (
+            "pass the tensors as separate arguments, TensorLoader(x, y, batch_size=...)"
+            if data and all(isinstance(t, (torch.Tensor, np.ndarray)) for t in data)
+            else "pass a tensor or a NumPy array (e.g. torch.tensor(values))"
+        )
+        raise ArgumentTypeError(f"{name} is a {type(data).__name__}, not a tensor: {hint}")
+    if not isinstance(data, torch.Tensor):
+        raise ArgumentTypeError(f"{name} must be a tensor or a NumPy array, got {described(data)}")
+    if data.ndim == 0:
+        raise ArgumentError(f"{name} is 0-d; its first dimension must index the samples")
+    return data

