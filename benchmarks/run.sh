@@ -8,6 +8,9 @@
 #   bash benchmarks/run.sh seq2seq-speed ARGS...  only seq2seq_speed.py, with ARGS (never
 #                                                 run by default: it needs the Tatoeba TSV
 #                                                 in ../shared and takes about 6 minutes)
+#   bash benchmarks/run.sh torture ARGS...        only torture_resume.py, with ARGS (never
+#                                                 run by default: 40 killed and resumed
+#                                                 runs take about 40 minutes)
 #   bash benchmarks/run.sh ARGS...                both, each with ARGS (shared options
 #                                                 only: --rounds, --threads)
 set -euo pipefail
@@ -31,12 +34,18 @@ then
 fi
 
 which="all"
-if [[ $# -gt 0 && ( "$1" == "overhead" || "$1" == "dcgan" || "$1" == "seq2seq-speed" ) ]]; then
+if [[ $# -gt 0 && ( "$1" == "overhead" || "$1" == "dcgan" || "$1" == "seq2seq-speed" \
+      || "$1" == "torture" ) ]]
+then
     which="$1"
     shift
 fi
 if [[ "$which" == "seq2seq-speed" ]]; then
     "$python" "$here/seq2seq_speed.py" "$@"
+    exit
+fi
+if [[ "$which" == "torture" ]]; then
+    "$python" "$here/torture_resume.py" "$@"
     exit
 fi
 if [[ "$which" != "dcgan" ]]; then

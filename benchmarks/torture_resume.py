@@ -1,0 +1,262 @@
+"""Torture test of exact resume: SIGKILL a GAN and a seq2seq run at random instants.
+
+For each run (a tiny ``ignite-gen train gan`` and ``ignite-gen train seq2seq``) it first
+trains uninterrupted twice, into a reference and a control directory (places where
+these two already differ, unseeded generators say, are not compared). Then for each
+trial it starts the same command in a fresh directory, SIGKILLs its whole process group
+at one instant, reruns it with ``--resume`` (every third trial is killed a second time
+while resuming) until it completes, and compares the output with the reference
+(``torture_compare.py``): every snapshot tensor bit-identical (models and optimizers
+first, then the data position, extension, trigger and RNG states), ``log.jsonl`` equal
+except ``elapsed_time``, images, plots and translations byte-identical.
+
+The kill instants are seeded and of four kinds, in turn: during the updater's step of a
+random iteration, during a snapshot's file write (its ``.snapshot_*.tmp`` exists), just
+after ``log.jsonl`` grew (before that epoch's snapshot), and at a uniform instant of
+the run's wall time. The runs go through ``torture_probe.py``, which records the phase
+(step, extensions, ...) and iteration, so the table says where each kill landed.
+Prints one row per trial and ``GAN 20/20 identical, seq2seq 20/20 identical``; exits 1
+when any trial differs or a resume fails. ``--write`` puts the figures into RESULTS.md.
+
+Example:
+    .venv/bin/python benchmarks/torture_resume.py --trials 3 --only gan
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import ignite
+import torch
+from results_file import write_section
+from torture_compare import all_differences, differences
+from torture_kill import (
+    AfterLogLine,
+    AtTime,
+    DuringSnapshotWrite,
+    DuringStep,
+    Run,
+    done_epochs,
+    landed,
+    temporary_files,
+)
+
+import ignite_gen
+
+EPOCHS = 3
+COMMANDS = {
+    "gan": ["train", "gan", "--max-images", "512", "--batch-size", "64",
+            "--metric-samples", "200"],
+    "seq2seq": ["train", "seq2seq", "--max-pairs", "600", "--hidden", "32", "--embed", "32",
+                "--batch-size", "32", "--teacher-forcing", "0.5", "--lr-schedule", "cosine"],
+}  # fmt: skip
+COMMON = ["--epochs", str(EPOCHS), "--seed", "3", "--device", "cpu", "--no-progress"]
+KINDS = ("step", "snapshot", "log", "uniform")
+NAMES = {"gan": "GAN", "seq2seq": "seq2seq"}
+
+
+@dataclass
+class Timeline:
+    """What the reference run took: seconds before training, in it and after it."""
+
+    startup: float
+    training: float
+    shutdown: float
+    iterations: int
+    step: float  # median seconds of one updater step
+    snapshot_write: float  # longest time a snapshot's temporary file was seen
+
+    @property
+    def epoch_length(self) -> int:
+        return self.iterations // EPOCHS
+
+
+def uninterrupted(kind: str, work: Path, name: str, timeout: float = 1800) -> Timeline:
+    """Run ``kind`` uninterrupted into ``work/NAME.out``, timing its phases."""
+    argv = [*COMMANDS[kind], *COMMON, "--out", str(work / f"{name}.out")]
+    run, seen = Run(argv, work, name), {}
+
+    class Observe:  # never kills; notes how long each snapshot file was being written
+        def wait(self, run: Run, now: float) -> float:
+            for name in run.writing():
+                if name.endswith(".pt"):
+                    seen.setdefault(name, [now, now])[1] = now
+            return 0.0005
+
+    run.watch(Observe(), timeout)
+    if run.process.returncode != 0:
+        raise SystemExit(f"the uninterrupted {kind} run failed: {run.output_tail()}")
+    stamps = {phase: stamp for stamp, phase, _ in reversed(run.phases)}
+    ends = {phase: stamp for stamp, phase, _ in run.phases}
+    starts = {i: t for t, p, i in run.phases if p == "step"}
+    steps = [t - starts[i] for t, p, i in run.phases if p == "extensions" and i in starts]
+    return Timeline(
+        startup=stamps["setup"] - run.started,
+        training=ends["finish"] - stamps["setup"],
+        shutdown=time.monotonic() - ends["finish"],
+        iterations=max(starts),
+        step=statistics.median(steps),
+        snapshot_write=max((b - a for a, b in seen.values()), default=0.0),
+    )
+
+
+def make_target(kind: str, u: float, v: float, timeline: Timeline, done: int):
+    """The kill target of ``kind`` for a run that starts after ``done`` epochs; ``u``
+    picks the iteration, epoch or instant and ``v`` the delay, both in [0, 1)."""
+    length, left = timeline.epoch_length, EPOCHS - done
+    epoch = done + 1 + int(u * left)
+    if kind == "step":
+        return DuringStep(done * length + 1 + int(u * left * length), v * 0.9 * timeline.step)
+    if kind == "snapshot":
+        return DuringSnapshotWrite(epoch * length, v * 0.8 * timeline.snapshot_write)
+    if kind == "log":
+        return AfterLogLine(epoch, v * 0.02)
+    seconds = timeline.startup + timeline.training * left / EPOCHS + timeline.shutdown
+    return AtTime(u * seconds)
+
+
+@dataclass
+class Trial:
+    """One trial's kills, where they landed, and the verdict."""
+
+    number: int
+    kills: list[tuple[str, str]]  # (target, where it landed)
+    resumes: int
+    differences: list[str]  # the first of each check that failed; empty if identical
+    leftovers: int  # temporary files the killed runs left behind
+    seconds: float
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+    @property
+    def verdict(self) -> str:
+        return "identical" if self.identical else "differs: " + "; ".join(self.differences)
+
+
+def control(kind: str, work: Path) -> tuple[Timeline, frozenset[str]]:
+    """The reference run's timeline, and the places where a second uninterrupted run
+    (the control) differs from it: unseeded generators, say; they are not compared."""
+    timeline = uninterrupted(kind, work, "reference")
+    uninterrupted(kind, work, "control")
+    found = all_differences(work / "reference.out", work / "control.out")
+    for place, text in found.items():
+        broken = place.startswith(("updater.models", "updater.optimizers", "log.jsonl"))
+        print(f"{'NOT DETERMINISTIC' if broken else 'not compared'}: {text}", flush=True)
+    return timeline, frozenset(found)
+
+
+def trial(kind: str, number: int, plan, timeline: Timeline, work: Path, timeout: float,
+          ignore: frozenset[str]) -> Trial:  # fmt: skip
+    """Run, kill (once per ``plan`` entry) and resume until complete, then compare."""
+    work.mkdir(parents=True)
+    out = work / "out"
+    argv = [*COMMANDS[kind], *COMMON, "--out", str(out)]
+    start, kills, attempt = time.monotonic(), [], 0
+    for target_kind, u, v in plan:
+        target = make_target(target_kind, u, v, timeline, done_epochs(out))
+        run = Run(argv + ["--resume"] * (attempt > 0), work, f"attempt{attempt}")
+        attempt += 1
+        if not run.watch(target, timeout):
+            kills.append((str(target), "no kill: the run ended first"))
+            if run.process.returncode != 0:
+                failed = f"exit {run.process.returncode}: {run.output_tail()}"
+                return Trial(number, kills, attempt - 1, [failed], 0, time.monotonic() - start)
+            break
+        kills.append((str(target), landed(run)))
+    leftovers = len(temporary_files(out))
+    run = Run([*argv, "--resume"], work, f"attempt{attempt}")
+    run.watch(AtTime(float("inf")), timeout)
+    if run.process.returncode != 0:
+        found = [f"resume exit {run.process.returncode}: {run.output_tail()}"]
+    else:
+        found = differences(work.parent / "reference.out", out, ignore)
+    return Trial(number, kills, attempt, found, leftovers, time.monotonic() - start)
+
+
+def plans(trials: int, rng: random.Random) -> list[list[tuple[str, float, float]]]:
+    """Per trial, one or two (kind, u, v) kills; drawn up front so a seed fixes them."""
+    result = []
+    for number in range(trials):
+        kinds = [KINDS[number % len(KINDS)]]
+        if number % 3 == 2:
+            kinds.append(rng.choice(KINDS))
+        result.append([(k, rng.random(), rng.random()) for k in kinds])
+    return result
+
+
+def table(kind: str, results: list[Trial]) -> str:
+    lines = ["| trial | kill target | landed in | resumes | result |", "|---|---|---|---|---|"]
+    for r in results:
+        target = "<br>then ".join(t for t, _ in r.kills)
+        where = "<br>then ".join(w for _, w in r.kills)
+        lines.append(
+            f"| {NAMES[kind]} {r.number} | {target} | {where} | {r.resumes} | {r.verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(results: dict[str, list[Trial]]) -> str:
+    return ", ".join(
+        f"{NAMES[k]} {sum(r.identical for r in rs)}/{len(rs)} identical"
+        for k, rs in results.items()
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=20, help="per run (default 20)")
+    parser.add_argument("--only", choices=sorted(COMMANDS), help="one run only")
+    parser.add_argument("--seed", type=int, default=0, help="of the kill instants (default 0)")
+    parser.add_argument("--keep", action="store_true", help="keep every run's directory")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()}, torch {torch.__version__}, pytorch-ignite "
+          f"{ignite.__version__}, ignite-gen {ignite_gen.__version__}, {os.cpu_count()} CPUs",
+          flush=True)  # fmt: skip
+    root = Path(tempfile.mkdtemp(prefix="torture_resume_"))
+    rng, began = random.Random(args.seed), time.monotonic()
+    results: dict[str, list[Trial]] = {}
+    for kind in [args.only] if args.only else list(COMMANDS):
+        if kind == "gan":  # trains the metric classifier once, outside the timed runs
+            from ignite_gen.metrics.classifier import load_classifier
+
+            load_classifier()
+        timeline, ignore = control(kind, root / kind)
+        timeout = 10 * (timeline.startup + timeline.training + timeline.shutdown) + 60
+        print(f"{kind} reference: {timeline}", flush=True)
+        results[kind] = []
+        for number, plan in enumerate(plans(args.trials, rng), 1):
+            work = root / kind / f"trial_{number:02d}"
+            result = trial(kind, number, plan, timeline, work, timeout, ignore)
+            results[kind].append(result)
+            where = "; then ".join(f"{t} -> {w}" for t, w in result.kills)
+            print(f"{kind} {number}: {where}; {result.resumes} resumes, {result.leftovers} stale "
+                  f"temp files, {result.seconds:.0f} s: {result.verdict}", flush=True)  # fmt: skip
+            if result.identical and not args.keep:
+                shutil.rmtree(work)
+    minutes = (time.monotonic() - began) / 60
+    text = "\n\n".join(table(k, rs) for k, rs in results.items())
+    print(f"\n{text}\n\n{summary(results)} ({minutes:.0f} minutes)")
+    if not args.keep and all(r.identical for rs in results.values() for r in rs):
+        shutil.rmtree(root)
+    else:
+        print(f"run directories kept in {root}")
+    if args.write:
+        write_section("torture-resume", "Torture resume (`torture_resume.py`)",
+                      f"{summary(results)} ({minutes:.0f} minutes).\n\n{text}")  # fmt: skip
+    return 0 if all(r.identical for rs in results.values() for r in rs) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
