@@ -4,12 +4,14 @@ end of the iteration, snapshot retention across a resume, and runs of another ki
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import subprocess
 import warnings
 
 import pytest
 import torch
-from conftest import make_regression_updater
+from conftest import assert_one_line_error, make_regression_updater
 
 from ignite_gen import (
     EarlyStoppingTrigger,
@@ -19,6 +21,7 @@ from ignite_gen import (
     UserError,
     extensions,
 )
+from ignite_gen.cli import main
 
 
 def early_stopping_trainer(out, resume=None) -> Trainer:
@@ -219,3 +222,86 @@ def test_a_loader_without_state_resumed_mid_epoch_warns_once(tmp_path):
     # At an epoch's end nothing of the order is lost: no warning.
     _, warned = resume_at(tmp_path / "straight", 10, tmp_path / "end", loader)
     assert not warned
+
+
+# -- the command line ------------------------------------------------------------------
+TINY_GAN = ["--epochs", "1", "--batch-size", "32", "--max-images", "64", "--device", "cpu",
+            "--no-progress", "--metric-samples", "0"]  # fmt: skip
+TINY_SEQ2SEQ = ["--max-pairs", "300", "--hidden", "16", "--embed", "16", "--batch-size", "32",
+                "--seed", "3", "--device", "cpu", "--no-progress"]  # fmt: skip
+
+
+def cli(capsys, *argv: str) -> subprocess.CompletedProcess:
+    """``ignite-gen ARGV`` in this process (a fresh interpreter costs seconds of imports)."""
+    capsys.readouterr()
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse's errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, captured.out, captured.err)
+
+
+@pytest.fixture(scope="module")
+def gan_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gan")
+    assert main(["train", "gan", *TINY_GAN, "--out", str(out)]) == 0
+    return out
+
+
+def contents(directory) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["lsgan", "--resume"], ["holds a 'gan' run; this is 'lsgan'", "train gan --resume"]),
+        (["wgan", "--resume"], ["holds a 'gan' run; this is 'wgan'", "use another --out"]),
+        (["gan", "--resume", "--z-dim", "32"], ["--z-dim 64; this one has --z-dim 32"]),
+        (["gan", "--resume", "--ema-decay", "0.9"], ["resume without --ema-decay"]),
+    ],
+)
+def test_resuming_another_method_or_network_is_one_line(gan_out, argv, fragments, capsys):
+    before = contents(gan_out)
+    result = cli(capsys, "train", argv[0], *TINY_GAN, "--out", str(gan_out), *argv[1:])
+    assert_one_line_error(result, f"--out {gan_out}/", *fragments)
+    assert contents(gan_out) == before
+
+
+def test_unusable_out_and_counts_are_one_line(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    cases = [
+        (["--out", str(a_file)], [f"--out {a_file} is a file, not a directory"]),
+        (["--out", "/proc/nope"], ["--out /proc/nope: cannot write there"]),
+        (["--epochs", "0"], ["argument --epochs: 0 is out of range"]),
+        (["--n-retains", "-1"], ["argument --n-retains: -1 is out of range"]),
+    ]
+    for argv, fragments in cases:
+        result = cli(capsys, "train", "gan", *TINY_GAN, "--out", str(tmp_path / "out"), *argv)
+        assert_one_line_error(result, *fragments)
+    assert a_file.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_resumed_seq2seq_run_with_more_epochs_extends_the_cosine(tmp_path):
+    # The CLI plans its cosine over --epochs; a run resumed with more epochs uses, from
+    # the resume on, the rates of a run planned that long (2e-3 down to 0).
+    out = str(tmp_path / "run")
+    assert main(["train", "seq2seq", *TINY_SEQ2SEQ, "--epochs", "1", "--out", out]) == 0
+    assert main(["train", "seq2seq", *TINY_SEQ2SEQ, "--epochs", "3", "--out", out, "--resume"]) == 0
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    length = log[0]["iteration"]
+    planned = 3 * length
+
+    def mean_rate(epoch: int) -> float:
+        steps = range((epoch - 1) * length, epoch * length)
+        return sum(1e-3 * (1 + math.cos(math.pi * i / planned)) for i in steps) / length
+
+    assert [record["epoch"] for record in log] == [1, 2, 3]
+    for record in log[1:]:
+        assert record["lr"] == pytest.approx(mean_rate(record["epoch"]), rel=1e-6)
+    assert log[2]["lr"] < log[1]["lr"]

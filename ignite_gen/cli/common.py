@@ -6,16 +6,32 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_common_arguments", "hparams_of"]
+from ..errors import UserError
+from ..snapshot import read_snapshot
+from .argtypes import at_least
+
+__all__ = ["add_common_arguments", "check_same_run", "hparams_of"]
+
+#: Settings a resumed run shares with its snapshot: those that shape the networks, the
+#: optimizers or the data (the split and vocabularies of seq2seq follow ``seed``). A
+#: setting a method does not have is skipped.
+SAME_RUN_SETTINGS = (
+    "batch_size", "data_root", "max_images", "arch", "z_dim", "ema_decay", "gp",
+    "seed", "data", "src", "tgt", "max_pairs", "max_len", "min_freq",
+    "hidden", "embed", "layers", "attention", "tie_embeddings",
+)  # fmt: skip
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
     """The options every ``ignite-gen train METHOD`` shares."""
     parser.add_argument(
-        "--epochs", type=int, default=epochs, help="epochs to train (default %(default)s)"
+        "--epochs", type=at_least(1), default=epochs, help="epochs to train (default %(default)s)"
     )
     parser.add_argument(
-        "--batch-size", type=int, default=batch_size, help=f"batch size (default {batch_size})"
+        "--batch-size",
+        type=at_least(1),
+        default=batch_size,
+        help=f"batch size (default {batch_size})",
     )
     parser.add_argument(
         "--out", type=Path, default=Path("result"), help="output directory (default result)"
@@ -33,7 +49,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_siz
     )
     parser.add_argument(
         "--n-retains",
-        type=int,
+        type=at_least(1),
         default=None,
         metavar="K",
         help="keep only the newest K snapshots (default all)",
@@ -46,3 +62,34 @@ def hparams_of(args: argparse.Namespace) -> dict[str, Any]:
     return {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "handler"
     }
+
+
+def _shown(key: str, value: Any, absent: str = "no {}", present: str = "{}") -> str:
+    flag = "--" + key.replace("_", "-")
+    if isinstance(value, bool):
+        return present.format(flag if value else f"--no-{flag[2:]}")
+    return absent.format(flag) if value is None else present.format(f"{flag} {value}")
+
+
+def check_same_run(args: argparse.Namespace, snapshot: Path) -> None:
+    """Refuse to resume ``snapshot`` (the newest in ``--out``) with another method or
+    settings that make it unusable (:data:`SAME_RUN_SETTINGS`), before anything loads.
+
+    Example:
+        >>> check_same_run(args, Path("result/snapshot_epoch_0003.pt"))  # doctest: +SKIP
+    """
+    recorded = read_snapshot(snapshot, mmap=True)["metadata"].get("hparams", {})
+    current = hparams_of(args)
+    method = recorded.get("method")
+    if method is not None and method != current["method"]:
+        raise UserError(
+            f"--out {args.out}/ holds a {method!r} run; this is {current['method']!r}: "
+            f"use another --out or train {method} --resume"
+        )
+    for key in SAME_RUN_SETTINGS:
+        if key in recorded and key in current and recorded[key] != current[key]:
+            raise UserError(
+                f"--out {args.out}/ holds a run with {_shown(key, recorded[key])}; this one "
+                f"has {_shown(key, current[key])}: resume "
+                f"{_shown(key, recorded[key], 'without {}', 'with {}')} or use another --out"
+            )

@@ -13,11 +13,12 @@ from .. import extensions
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
 from ..extensions.sample_quality import score_generator
+from ..run_lock import make_output_dir
 from ..snapshot import latest_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
-from .common import add_common_arguments, hparams_of
+from .common import add_common_arguments, check_same_run, hparams_of
 from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
@@ -150,15 +151,17 @@ def _quality_line(scores: dict[str, float]) -> str:
 
 def _check_run(args: argparse.Namespace) -> Path | None:
     """The snapshot to resume from (the newest in --out with --resume), after refusing
-    bad counts or a run to overwrite."""
-    if args.epochs < 1 or args.batch_size < 1:
-        raise UserError("--epochs and --batch-size must be at least 1")
+    an unusable --out, a run to overwrite, or one of another kind to continue."""
+    make_output_dir(args.out, "--out")
     latest = latest_snapshot(args.out)
-    if not args.resume and latest is not None:
+    if latest is None:
+        return None
+    if not args.resume:
         raise UserError(
             f"{args.out}/ already holds snapshots; add --resume to continue that run "
             "or choose another --out"
         )
+    check_same_run(args, latest)
     return latest
 
 
