@@ -76,8 +76,15 @@ class Extension:
 
 
 class _FunctionExtension(Extension):
-    def __init__(self, func: Callable[[Trainer], Any]) -> None:
+    def __init__(
+        self,
+        func: Callable[[Trainer], Any],
+        initializer: Callable[[Trainer], Any] | None = None,
+        finalizer: Callable[[Trainer], Any] | None = None,
+    ) -> None:
         self._func = func
+        self._initializer = initializer
+        self._finalizer = finalizer
 
     @property
     def default_name(self) -> str:
@@ -85,6 +92,14 @@ class _FunctionExtension(Extension):
 
     def __call__(self, trainer: Trainer) -> None:
         self._func(trainer)
+
+    def initialize(self, trainer: Trainer) -> None:
+        if self._initializer is not None:
+            self._initializer(trainer)
+
+    def finalize(self, trainer: Trainer) -> None:
+        if self._finalizer is not None:
+            self._finalizer(trainer)
 
 
 def make_extension(
@@ -104,14 +119,10 @@ def make_extension(
     """
 
     def decorator(func: Callable[[Trainer], Any]) -> Extension:
-        extension = _FunctionExtension(func)
+        extension = _FunctionExtension(func, initializer, finalizer)
         extension.trigger = trigger
         extension.priority = priority
         extension.name = name
-        if initializer is not None:
-            extension.initialize = initializer  # type: ignore[method-assign]
-        if finalizer is not None:
-            extension.finalize = finalizer  # type: ignore[method-assign]
         return extension
 
     return decorator

@@ -13,7 +13,7 @@ from .errors import UserError
 __all__ = ["RunLock", "make_output_dir"]
 
 
-def make_output_dir(directory: str | os.PathLike, argument: str = "out") -> Path:
+def make_output_dir(directory: str | os.PathLike[str], argument: str = "out") -> Path:
     """Create ``directory`` (and its parents) for a run's outputs; a path that is a file
     or cannot be written is a :class:`UserError` naming ``argument``.
 
@@ -48,7 +48,7 @@ class RunLock:
         ...     pass
     """
 
-    def __init__(self, directory: str | os.PathLike) -> None:
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.path = Path(directory) / ".lock"
         self._fd: int | None = None
 

@@ -207,7 +207,8 @@ class Trainer:
             self._pending.append(action)
 
     def _run_extensions(self, engine: Engine) -> None:
-        self._pending = pending = []
+        pending: list[Callable[[], Any]] = []
+        self._pending = pending
         try:
             for extension, trigger in self._dispatch:
                 if trigger is None or trigger(self):

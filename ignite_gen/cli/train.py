@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import random
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -65,7 +66,7 @@ def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
     )
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "train", help="train a model", description="Train a model; see each method's --help."
     )
@@ -179,10 +180,15 @@ def _report_done(trainer: Trainer, args: argparse.Namespace, ran: int) -> bool:
     return True
 
 
+def _last_record(trainer: Trainer) -> dict[str, Any]:
+    log_report = cast(extensions.LogReport, trainer.get_extension("LogReport"))
+    return log_report.log[-1]
+
+
 def run_seq2seq(args: argparse.Namespace) -> None:
     trainer = seq2seq.build_seq2seq_trainer(args, resume=_check_run(args))
     if _report_done(trainer, args, trainer.run()):
-        record = trainer.get_extension("LogReport").log[-1]
+        record = _last_record(trainer)
         print(
             f"validation: BLEU {record['validation/main/bleu']:.2f}, "
             f"chrF {record['validation/main/chrf']:.2f}"
@@ -199,7 +205,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"untrained generator: {_quality_line(initial)}")
     if not _report_done(trainer, args, trainer.run()):
         return
-    record = trainer.get_extension("LogReport").log[-1]
+    record = _last_record(trainer)
     if "gen/fid" in record and "initial_quality" in trainer.metadata:
         final = {key: record[f"gen/{key}"] for key in ("fid", "is", "coverage")}
         initial = trainer.metadata["initial_quality"]

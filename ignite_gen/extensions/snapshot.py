@@ -131,7 +131,9 @@ def snapshot(
 
 
 class _ObjectSnapshot(_Snapshot):
-    def __init__(self, target: nn.Module | Any, filename: str, n_retains, trigger) -> None:
+    def __init__(
+        self, target: nn.Module | Any, filename: str, n_retains: int | None, trigger: TriggerLike
+    ) -> None:
         if not callable(getattr(target, "state_dict", None)):
             raise ArgumentTypeError(
                 f"snapshot_object: target must have a state_dict() (a model, an optimizer), "
