@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from .errors import UserError
 
 __all__ = ["atomic_write"]
 
@@ -14,7 +17,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _fsync(path: str | os.PathLike, flags: int = os.O_RDONLY) -> None:
+def _fsync(path: str | os.PathLike[str], flags: int = os.O_RDONLY) -> None:
     descriptor = os.open(path, flags)
     try:
         os.fsync(descriptor)
@@ -28,12 +31,38 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
     The temporary file is fsynced before ``os.replace`` and the directory after it, so
     a kill or a power cut at any instant leaves the old file or the new one, complete.
     ``suffix`` is the temporary name's extension, for writers that infer the format
-    from it (PIL, for instance).
+    from it (PIL, for instance). A full disk or an unwritable directory is a one-line
+    :class:`UserError`; the temporary file is removed and the old ``path`` stays.
 
     Example:
         >>> atomic_write(Path("result/notes.txt"), lambda tmp: tmp.write_text("done"))
         PosixPath('result/notes.txt')
     """
+    try:
+        return _replace(path, write, suffix)
+    except OSError as error:
+        code = error.errno or 0
+        if code not in _TODO:
+            raise
+        raise UserError(
+            f"{os.strerror(code).lower()} while writing {path}; {_TODO[code].format(path.parent)}"
+        ) from error
+
+
+# What a user can do about the errors a full or read-only disk gives; every command
+# writes through here, so the hint for a training run (--resume) is one case of it.
+_TODO = {
+    **dict.fromkeys(
+        (errno.ENOSPC, errno.EDQUOT), "free space and rerun, with --resume for a training run"
+    ),
+    **dict.fromkeys(
+        (errno.EACCES, errno.EPERM, errno.EROFS),
+        "make {}/ writable or write elsewhere, then rerun (with --resume for a training run)",
+    ),
+}
+
+
+def _replace(path: Path, write: Callable[[Path], object], suffix: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(descriptor)
