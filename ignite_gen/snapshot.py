@@ -10,19 +10,23 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import re
 import time
+import warnings
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 
+from .archive_check import archive_damage
 from .atomic import atomic_write
 from .errors import UserError
 from .models.registry import build_model, model_spec
 from .reporter import to_float
+from .storable import find_unstorable, type_name, what_to_store
 from .updaters.base import load_module_state
 
 if TYPE_CHECKING:
@@ -31,8 +35,11 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMAT",
     "Snapshot",
+    "SnapshotWarning",
+    "UnreadableSnapshot",
     "atomic_save",
     "capture_rng",
+    "check_storable",
     "latest_snapshot",
     "list_snapshots",
     "load_snapshot",
@@ -45,20 +52,89 @@ __all__ = [
 FORMAT = "ignite-gen-snapshot/1"
 
 
+class UnreadableSnapshot(UserError):
+    """A snapshot file that cannot be loaded: missing, damaged, truncated or foreign.
+
+    ``problem`` says what is wrong with ``path``; the message adds what to do.
+    ``damaged`` tells a damaged or truncated file from a missing or foreign one.
+
+    Example:
+        >>> raise UnreadableSnapshot(Path("s.pt"), "truncated", "use an earlier snapshot")
+    """
+
+    def __init__(self, path: Path, problem: str, advice: str, damaged: bool = False) -> None:
+        super().__init__(f"{path}: {problem}; {advice}")
+        self.path = path
+        self.problem = problem
+        self.damaged = damaged
+
+
+def _damaged(path: Path, reason: str) -> UnreadableSnapshot:
+    return UnreadableSnapshot(
+        path, f"truncated or corrupt snapshot ({reason})", "delete it and use an earlier one", True
+    )
+
+
+class SnapshotWarning(UserWarning):
+    """A snapshot that :func:`latest_snapshot` skipped because it cannot be loaded."""
+
+
+def _subscripts(keys: tuple[Any, ...] | list[Any]) -> str:
+    return "".join(f"[{key!r}]" for key in keys)
+
+
+def check_storable(obj: Any, path: Path, where: Any = None) -> None:
+    """Refuse, before writing ``path``, a value that a weights-only load would refuse.
+
+    ``where(keys)`` names the place the subscripts ``keys`` lead to (default
+    ``state[...]``). Nothing is read from tensors, so this never waits for a device.
+
+    Example:
+        >>> check_storable({"best": np.float64(0.5)}, Path("best.pt"))
+        Traceback (most recent call last):
+        UserError: state['best'] holds numpy.float64, which snapshots cannot store; ...
+    """
+    found = find_unstorable(obj)
+    if found is None:
+        return
+    keys, value, is_key = found
+    place = where(keys) if where else f"state{_subscripts(keys)}"
+    held = f"has a key holding {type_name(value)}" if is_key else f"holds {type_name(value)}"
+    raise UserError(
+        f"{place} {held}, which snapshots cannot store; save {what_to_store(value)} "
+        f"(nothing written to {path})"
+    )
+
+
+def _save(obj: Any, tmp: Path) -> None:
+    # Through a Python file: torch.save given a path writes with its own C++ writer,
+    # which turns a full disk into "unexpected pos" and loses the errno.
+    with open(tmp, "wb") as file:
+        torch.save(obj, file)
+
+
+def _write(obj: Any, path: Path) -> Path:
+    return atomic_write(path, lambda tmp: _save(obj, tmp))
+
+
 def atomic_save(obj: Any, path: Path) -> Path:
-    """``torch.save(obj)`` to ``path`` through :func:`~ignite_gen.atomic.atomic_write`.
+    """``torch.save(obj)`` to ``path`` through :func:`~ignite_gen.atomic.atomic_write`,
+    after :func:`check_storable`, so that what is written loads weights-only.
 
     A kill at any instant leaves either the old file or the new one, never a torn one.
 
     Example:
         >>> atomic_save({"w": torch.zeros(2)}, Path("result/weights.pt"))
     """
-    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    check_storable(obj, path)
+    return _write(obj, path)
 
 
 def capture_rng() -> dict[str, Any]:
     """The state of Python's, NumPy's, torch's and CUDA's global generators."""
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    # The legacy form (a tuple) is what NumPy gives unless asked otherwise.
+    numpy_state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
+    kind, keys, pos, has_gauss, cached = numpy_state
     state: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": (kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached),
@@ -112,7 +188,24 @@ def write_trainer_snapshot(trainer: Trainer, path: Path) -> Path:
         "optimizers": {n: type(o).__name__ for n, o in trainer.updater.optimizers.items()},
     }
     payload["metadata"] = {**trainer.metadata, **recorded, "recorded": sorted(recorded)}
-    return atomic_save(payload, path)
+    check_storable(payload, path, _place_in_trainer_snapshot)
+    return _write(payload, path)
+
+
+def _place_in_trainer_snapshot(keys: tuple[Any, ...]) -> str:
+    """Name a place in :meth:`Trainer.state_dict` the way its owner knows it."""
+    match keys:
+        case ("extensions", name, "extension", *rest):
+            return f"extension {name!r} state{_subscripts(rest)}"
+        case ("extensions", name, "trigger", *rest):
+            return f"trigger of extension {name!r} state{_subscripts(rest)}"
+        case ("trainer", "stop_trigger", *rest):
+            return f"stop trigger state{_subscripts(rest)}"
+        case ("updater", *rest):
+            return f"updater state{_subscripts(rest)}"
+        case ("metadata", *rest):
+            return f"metadata{_subscripts(rest)}"
+    return f"snapshot{_subscripts(keys)}"
 
 
 def run_metadata(payload: dict[str, Any]) -> dict[str, Any]:
@@ -124,40 +217,58 @@ def run_metadata(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_snapshot(
-    path: str | os.PathLike, map_location: Any = "cpu", mmap: bool = False
+    path: str | os.PathLike[str], map_location: Any = "cpu", mmap: bool = False, verify: bool = True
 ) -> dict[str, Any]:
-    """Load a snapshot file; a missing, truncated or foreign file is a :class:`UserError`.
+    """Load a snapshot file; a missing, damaged, truncated or foreign file is an
+    :class:`UnreadableSnapshot` (a :class:`UserError`).
 
-    ``mmap=True`` maps tensors lazily, for reading metadata of large files quickly.
+    Every CRC-32 of the archive is checked first (``torch.load`` checks none), so a
+    flipped byte is an error rather than a changed weight. ``mmap=True`` maps tensors
+    lazily, for reading metadata of large files quickly; ``verify=False`` then skips
+    the CRCs of the tensor data too, checking only what metadata readers use.
+
+    Example:
+        >>> read_snapshot("result/snapshot_epoch_0003.pt")["metadata"]["epoch"]
+        3
     """
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such snapshot file")
+        raise UnreadableSnapshot(path, "no such snapshot file", "check the path")
+    try:
+        damage = archive_damage(path, storages=verify)
+    except PermissionError as error:
+        problem = f"cannot be read ({(error.strerror or 'permission denied').lower()})"
+        raise UnreadableSnapshot(path, problem, "make it readable") from None
+    if damage is not None:
+        raise _damaged(path, damage)
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
-    except (
-        OSError,
-        RuntimeError,
-        EOFError,
-        pickle.UnpicklingError,
-        zipfile.BadZipFile,
-        ValueError,
-    ) as error:
-        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise UserError(
-            f"{path}: truncated or corrupt snapshot ({reason}); delete it and use an earlier one"
+    except pickle.UnpicklingError as error:
+        # The archive is intact, so the pickle is as written: it holds a type that
+        # weights-only loading refuses (a foreign file, or an older ignite-gen's).
+        found = re.search(r"GLOBAL (\S+)", str(error)) or re.search(
+            r"WeightsUnpickler error: ([^\n]{1,100})", str(error)
+        )
+        refused = found.group(1) if found else type(error).__name__
+        raise UnreadableSnapshot(
+            path, f"holds {refused}, which a weights-only load refuses", "use another snapshot"
         ) from None
+    except (OSError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as error:
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise _damaged(path, reason) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(f"{path}: not an ignite-gen snapshot (written by something else)")
+        raise UnreadableSnapshot(
+            path, "not an ignite-gen snapshot (written by something else)", "use another file"
+        )
     return payload
 
 
-def list_snapshots(directory: str | os.PathLike) -> list[Path]:
+def list_snapshots(directory: str | os.PathLike[str]) -> list[Path]:
     """Snapshot files (``snapshot*.pt``) in ``directory``, sorted by name."""
     return sorted(Path(directory).glob("snapshot*.pt"))
 
 
-def require_snapshots(directory: str | os.PathLike) -> list[Path]:
+def require_snapshots(directory: str | os.PathLike[str]) -> list[Path]:
     """:func:`list_snapshots`, but an empty or missing directory is a :class:`UserError`."""
     files = list_snapshots(directory) if Path(directory).is_dir() else []
     if not files:
@@ -167,16 +278,48 @@ def require_snapshots(directory: str | os.PathLike) -> list[Path]:
     return files
 
 
-def latest_snapshot(directory: str | os.PathLike) -> Path | None:
-    """The snapshot in ``directory`` with the highest iteration, or ``None``.
+def latest_snapshot(directory: str | os.PathLike[str]) -> Path | None:
+    """The readable snapshot in ``directory`` with the highest iteration, or ``None``
+    when there is no ``snapshot*.pt`` file.
 
-    Every candidate is opened (lazily, with ``mmap``): file times change when a
-    directory is copied, so they cannot tell which snapshot is the newest.
+    Every candidate's metadata is read (lazily, with ``mmap``): file times change when
+    a directory is copied, so they cannot tell which snapshot is the newest. The chosen
+    one's tensor data is then checked too. A file that cannot be read is skipped with a
+    :class:`SnapshotWarning` naming it; when none can be read, that is a :class:`UserError`.
+
+    Example:
+        >>> latest_snapshot("result")
+        PosixPath('result/snapshot_epoch_0003.pt')
     """
     files = list_snapshots(directory) if Path(directory).is_dir() else []
     if not files:
         return None
-    return max(files, key=lambda p: read_snapshot(p, mmap=True)["metadata"]["iteration"])
+    skipped: list[UnreadableSnapshot] = []
+    ranked: list[tuple[int, Path]] = []
+    for path in files:
+        try:
+            ranked.append(
+                (read_snapshot(path, mmap=True, verify=False)["metadata"]["iteration"], path)
+            )
+        except UnreadableSnapshot as unreadable:
+            skipped.append(unreadable)
+    for _, path in sorted(ranked, reverse=True):
+        damage = archive_damage(path)
+        if damage is None:
+            for error in skipped:
+                warnings.warn(
+                    f"{error.path}: {error.problem}; skipped, using {path.name}",
+                    SnapshotWarning,
+                    stacklevel=2,
+                )
+            return path
+        skipped.append(_damaged(path, damage))
+    if len(skipped) == 1:
+        raise skipped[0]
+    raise UserError(
+        f"{directory}: none of its {len(skipped)} snapshot*.pt files can be loaded "
+        f"({skipped[-1].path.name}: {skipped[-1].problem}); move them elsewhere to start afresh"
+    )
 
 
 class Snapshot:
@@ -196,12 +339,14 @@ class Snapshot:
     @property
     def metadata(self) -> dict[str, Any]:
         """Version, command line, hyper-parameters, time, iteration, last observation."""
-        return self.payload["metadata"]
+        metadata: dict[str, Any] = self.payload["metadata"]
+        return metadata
 
     @property
     def observation(self) -> dict[str, float]:
         """The values reported in the iteration the snapshot was taken."""
-        return self.metadata.get("observation", {})
+        observation: dict[str, float] = self.metadata.get("observation", {})
+        return observation
 
     @property
     def model_names(self) -> list[str]:
@@ -210,7 +355,7 @@ class Snapshot:
 
     def model_state(self, name: str) -> dict[str, torch.Tensor]:
         """The ``state_dict`` of model ``name``."""
-        states = self.payload["updater"]["models"]
+        states: dict[str, dict[str, torch.Tensor]] = self.payload["updater"]["models"]
         if name not in states:
             raise UserError(
                 f"{self.path}: no model {name!r} in this snapshot (it has {sorted(states)})"
@@ -248,7 +393,7 @@ class Snapshot:
 
 
 def load_snapshot(
-    path: str | os.PathLike, map_location: Any = "cpu", mmap: bool = False
+    path: str | os.PathLike[str], map_location: Any = "cpu", mmap: bool = False
 ) -> Snapshot:
     """Open a snapshot file for inspection (the Python API behind ``ignite-gen inspect``).
 

@@ -89,11 +89,10 @@ def test_kill_during_snapshot_write_keeps_previous_loadable(tmp_path):
         import os, signal, torch, pathlib
         from ignite_gen.snapshot import atomic_save
         real_save = torch.save
-        def dying_save(obj, path, *a, **k):
-            with open(path, "wb") as handle:
-                handle.write(b"partial" * 1000)
-                handle.flush()
-                os.kill(os.getpid(), signal.SIGKILL)
+        def dying_save(obj, file, *a, **k):
+            file.write(b"partial" * 1000)
+            file.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
         torch.save = dying_save
         atomic_save({{"big": torch.zeros(10**6)}}, pathlib.Path({str(good)!r}))
     """)
