@@ -7,19 +7,21 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from ..snapshot import Snapshot, load_snapshot, require_snapshots
+from ..errors import UserError
+from ..snapshot import Snapshot, UnreadableSnapshot, load_snapshot, require_snapshots
 
 __all__ = ["add_parser", "last_log_record", "run"]
 
 _COUNTERS = ("epoch", "iteration", "elapsed_time")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "inspect",
         help="summarise a result directory (one row per snapshot) or one snapshot file",
-        description="DIR: one row per snapshot (epoch, iteration, time, metrics). FILE: models, "
-        "parameter counts, optimizers, metadata and the last observation.",
+        description="DIR: one row per snapshot (epoch, iteration, time, metrics; a damaged "
+        "one is marked so). FILE: models, parameter counts, optimizers, metadata and the last "
+        "observation.",
     )
     parser.add_argument("path", type=Path, help="a result directory or a snapshot file")
     parser.set_defaults(handler=run)
@@ -48,29 +50,40 @@ def _number(value: Any) -> str:
 
 def inspect_directory(directory: Path) -> None:
     files = require_snapshots(directory)
-    rows, keys = [], []
+    summaries: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    unreadable: dict[str, str] = {}
+    keys: list[str] = []
     for path in files:
-        snap = load_snapshot(path, mmap=True)
+        try:
+            snap = load_snapshot(path, mmap=True)
+        except UnreadableSnapshot as error:
+            unreadable[path.name] = (
+                f"{'damaged' if error.damaged else 'unreadable'}: {error.problem}"
+            )
+            continue
         record = last_log_record(snap)
         for key in record:
             if key not in _COUNTERS and key not in keys:
                 keys.append(key)
         meta = snap.metadata
-        rows.append(
-            [
-                path.name,
-                str(meta["epoch"]),
-                str(meta["iteration"]),
-                _duration(meta["elapsed_time"]),
-                _when(meta["wall_time"]),
-                record,
-            ]
+        counters = [str(meta["epoch"]), str(meta["iteration"]), _duration(meta["elapsed_time"])]
+        summaries[path.name] = ([path.name, *counters, _when(meta["wall_time"])], record)
+    if not summaries:
+        name, problem = next(iter(unreadable.items()))
+        raise UserError(
+            f"{directory}: none of its {len(files)} snapshot files can be loaded "
+            f"({name}: {problem}); train again or restore one from a backup"
         )
     header = ["snapshot", "epoch", "iteration", "elapsed", "written", *keys]
-    table = [[*row[:5], *(_number(row[5].get(k, "")) for k in keys)] for row in rows]
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *table, strict=True)]
-    for line in [header, *table]:
-        cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+    rows = {
+        name: [*cells, *(_number(record.get(k, "")) for k in keys)]
+        for name, (cells, record) in summaries.items()
+    }
+    widths = [max(map(len, column)) for column in zip(header, *rows.values(), strict=True)]
+    widths[0] = max([widths[0], *map(len, unreadable)])
+    # A snapshot that cannot be loaded keeps its row, in its place, saying why.
+    for line in [header, *(rows.get(p.name) or [p.name, unreadable[p.name]] for p in files)]:
+        cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=False))
         print("  ".join(cells).rstrip())
 
 
