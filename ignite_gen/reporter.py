@@ -234,17 +234,14 @@ class DictSummary:
                     value = _widened(key, value)
                 if value.ndim:
                     value = value.mean()
-            elif type(value) not in _PYTHON_NUMBERS:
-                value = _number(key, value)
-            entry = keys.get(key)
-            if entry is None:
-                entry = keys[key] = _KeySummary()
-            if isinstance(value, torch.Tensor):
+                entry = keys.get(key) or keys.setdefault(key, _KeySummary())
                 entry.pending.append(value)
                 if len(entry.pending) >= _FOLD_EVERY:
                     entry.fold()
             else:
-                entry.host_sum += value
+                number = value if type(value) in _PYTHON_NUMBERS else _number(key, value)
+                entry = keys.get(key) or keys.setdefault(key, _KeySummary())
+                entry.host_sum += number
             entry.count += 1
 
     def compute_mean(self, reduce: bool = False) -> dict[str, float]:
