@@ -279,6 +279,8 @@ def test_unusable_out_and_counts_are_one_line(tmp_path, capsys):
         (["--out", "/proc/nope"], ["--out /proc/nope: cannot write there"]),
         (["--epochs", "0"], ["argument --epochs: 0 is out of range"]),
         (["--n-retains", "-1"], ["argument --n-retains: -1 is out of range"]),
+        (["--seed", "4294967296"], ["argument --seed: 4294967296 is out of range"]),
+        (["--device", "gpu0"], ["argument --device: 'gpu0' is not a device"]),
     ]
     for argv, fragments in cases:
         result = cli(capsys, "train", "gan", *TINY_GAN, "--out", str(tmp_path / "out"), *argv)

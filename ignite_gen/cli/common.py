@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ..errors import UserError
 from ..snapshot import read_snapshot
 from .argtypes import at_least
@@ -20,6 +22,27 @@ SAME_RUN_SETTINGS = (
     "seed", "data", "src", "tgt", "max_pairs", "max_len", "min_freq",
     "hidden", "embed", "layers", "attention", "tie_embeddings",
 )  # fmt: skip
+
+
+def _device_name(text: str) -> str:
+    """``--device``: ``auto`` or a name torch parses. Whether the device exists is left to
+    :func:`~ignite_gen.updaters.resolve_device`, whose error names ``--device cuda``."""
+    if text != "auto":
+        try:
+            torch.device(text)
+        except RuntimeError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a device; use auto, cpu, cuda or cuda:N"
+            ) from None
+    return text
+
+
+def _seed(text: str) -> int:
+    """``--seed``: 0 to 2**32 - 1, the range every seeded generator (NumPy's too) takes."""
+    value = int(at_least(0)(text))
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: it must be below 2**32")
+    return value
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
@@ -38,11 +61,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_siz
     )
     parser.add_argument(
         "--device",
+        type=_device_name,
         default="auto",
         help="auto (CUDA when available), cpu or cuda[:N] (default auto)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of every random generator (default 0)"
+        "--seed", type=_seed, default=0, help="seed of every random generator (default 0)"
     )
     parser.add_argument(
         "--resume", action="store_true", help="continue from the newest snapshot in --out"

@@ -19,10 +19,16 @@ from ..snapshot import latest_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
+from .argtypes import at_least, fraction, positive, sample_count
 from .common import add_common_arguments, check_same_run, hparams_of
 from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
+
+
+def _metric_samples(text: str) -> int:
+    """``--metric-samples``: 0 (no metrics) or a count the quality metrics accept."""
+    return 0 if text.strip() == "0" else int(sample_count(text))
 
 
 def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
@@ -34,17 +40,19 @@ def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
     )
     parser.add_argument(
         "--max-images",
-        type=int,
+        type=at_least(1),
         default=None,
         metavar="N",
         help="train on the first N images only (quick trials)",
     )
     parser.add_argument("--arch", choices=method.archs, help="networks (default %(default)s)")
-    parser.add_argument("--z-dim", type=int, default=64, help="noise dimension (default 64)")
-    parser.add_argument("--lr", type=float, help="learning rate (default %(default)s)")
+    parser.add_argument(
+        "--z-dim", type=at_least(1), default=64, help="noise dimension (default 64)"
+    )
+    parser.add_argument("--lr", type=positive, help="learning rate (default %(default)s)")
     parser.add_argument(
         "--ema-decay",
-        type=float,
+        type=fraction,
         default=None,
         help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
     )
@@ -55,11 +63,11 @@ def _add_gan_common(parser: argparse.ArgumentParser, method: Method) -> None:
         help="autocast precision of the forward passes (default fp32)",
     )
     parser.add_argument(
-        "--grad-clip", type=float, default=None, help="clip gradient norms to this value"
+        "--grad-clip", type=positive, default=None, help="clip gradient norms to this value"
     )
     parser.add_argument(
         "--metric-samples",
-        type=int,
+        type=_metric_samples,
         default=1000,
         metavar="N",
         help="samples for the per-epoch FID, IS and digit coverage; 0 skips them (default 1000)",
