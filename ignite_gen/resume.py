@@ -39,7 +39,7 @@ def run_limits(stop_trigger: Any, epoch_length: int) -> dict[str, int]:
 
 def _run_kind(updater_name: Any, optimizers: Any, models: Any) -> dict[str, str]:
     def listed(pairs: dict[str, str]) -> str:
-        return ", ".join(f"{name}={value}" for name, value in pairs.items())
+        return ", ".join(f"{name}={value}" for name, value in sorted(pairs.items()))
 
     return {
         "updater": str(updater_name),
