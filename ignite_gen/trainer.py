@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -64,8 +65,10 @@ class Trainer:
     ) -> None:
         if not isinstance(updater, Updater):
             raise ArgumentTypeError(f"updater must be an ignite_gen.Updater, got {updater!r:.60}")
-        if not isinstance(out, (str, Path)):
-            raise ArgumentTypeError(f"out must be a directory path, got {out!r:.60}")
+        if not isinstance(out, (str, os.PathLike)) or not isinstance(
+            resume, (str, os.PathLike, type(None))
+        ):
+            raise ArgumentTypeError(f"out, resume must be paths, got {out!r:.30}, {resume!r:.30}")
         self.updater = updater
         self.out = Path(out)
         self.stop_trigger = get_trigger(stop_trigger, "stop_trigger")

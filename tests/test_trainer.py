@@ -133,8 +133,10 @@ def test_api_mistakes_fail_at_the_call_naming_the_argument(tmp_path, regression_
         Trainer(regression_updater, stop_trigger=(0, "epoch"))
     with pytest.raises(ArgumentTypeError, match=r"stop_trigger must be .* got '3 epochs'"):
         Trainer(regression_updater, stop_trigger="3 epochs")
-    with pytest.raises(ArgumentTypeError, match="out must be a directory path"):
+    with pytest.raises(ArgumentTypeError, match="out, resume must be paths, got 3"):
         Trainer(regression_updater, out=3)
+    with pytest.raises(ArgumentTypeError, match="must be paths, got 'result', True"):
+        Trainer(regression_updater, resume=True)
     trainer = Trainer(regression_updater, out=tmp_path)
     with pytest.raises(ArgumentTypeError, match="extension must be an Extension or a callable"):
         trainer.extend(42)
