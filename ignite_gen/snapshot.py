@@ -1,4 +1,5 @@
-"""Snapshots on disk: atomic writes, safe loading, RNG capture, and a reader for users.
+"""Snapshots on disk: checked atomic writes, RNG capture, and a reader for users
+(:mod:`ignite_gen.snapshot_reader` loads and verifies the files; its names are here too).
 
 A snapshot file is a ``torch.save`` of plain containers and tensors (no pickled
 classes), so it loads with ``weights_only=True`` on any machine, including one
@@ -8,12 +9,9 @@ without a GPU or without the training data.
 from __future__ import annotations
 
 import os
-import pickle
 import random
-import re
 import time
-import warnings
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,11 +19,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from .archive_check import archive_damage
 from .atomic import atomic_write
 from .errors import UserError
 from .models.registry import build_model, model_spec
 from .reporter import to_float
+from .snapshot_reader import (
+    FORMAT,
+    SnapshotWarning,
+    UnreadableSnapshot,
+    latest_snapshot,
+    list_snapshots,
+    read_snapshot,
+    require_snapshots,
+)
 from .storable import find_unstorable, type_name, what_to_store
 from .updaters.base import load_module_state
 
@@ -49,41 +55,14 @@ __all__ = [
     "run_metadata",
 ]
 
-FORMAT = "ignite-gen-snapshot/1"
-
-
-class UnreadableSnapshot(UserError):
-    """A snapshot file that cannot be loaded: missing, damaged, truncated or foreign.
-
-    ``problem`` says what is wrong with ``path``; the message adds what to do.
-    ``damaged`` tells a damaged or truncated file from a missing or foreign one.
-
-    Example:
-        >>> raise UnreadableSnapshot(Path("s.pt"), "truncated", "use an earlier snapshot")
-    """
-
-    def __init__(self, path: Path, problem: str, advice: str, damaged: bool = False) -> None:
-        super().__init__(f"{path}: {problem}; {advice}")
-        self.path = path
-        self.problem = problem
-        self.damaged = damaged
-
-
-def _damaged(path: Path, reason: str) -> UnreadableSnapshot:
-    return UnreadableSnapshot(
-        path, f"truncated or corrupt snapshot ({reason})", "delete it and use an earlier one", True
-    )
-
-
-class SnapshotWarning(UserWarning):
-    """A snapshot that :func:`latest_snapshot` skipped because it cannot be loaded."""
-
 
 def _subscripts(keys: tuple[Any, ...] | list[Any]) -> str:
     return "".join(f"[{key!r}]" for key in keys)
 
 
-def check_storable(obj: Any, path: Path, where: Any = None) -> None:
+def check_storable(
+    obj: Any, path: Path, where: Callable[[tuple[Any, ...]], str] | None = None
+) -> None:
     """Refuse, before writing ``path``, a value that a weights-only load would refuse.
 
     ``where(keys)`` names the place the subscripts ``keys`` lead to (default
@@ -214,112 +193,6 @@ def run_metadata(payload: dict[str, Any]) -> dict[str, Any]:
     metadata = payload["metadata"]
     recorded = {"recorded", *metadata.get("recorded", ())}
     return {key: value for key, value in metadata.items() if key not in recorded}
-
-
-def read_snapshot(
-    path: str | os.PathLike[str], map_location: Any = "cpu", mmap: bool = False, verify: bool = True
-) -> dict[str, Any]:
-    """Load a snapshot file; a missing, damaged, truncated or foreign file is an
-    :class:`UnreadableSnapshot` (a :class:`UserError`).
-
-    Every CRC-32 of the archive is checked first (``torch.load`` checks none), so a
-    flipped byte is an error rather than a changed weight. ``mmap=True`` maps tensors
-    lazily, for reading metadata of large files quickly; ``verify=False`` then skips
-    the CRCs of the tensor data too, checking only what metadata readers use.
-
-    Example:
-        >>> read_snapshot("result/snapshot_epoch_0003.pt")["metadata"]["epoch"]
-        3
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UnreadableSnapshot(path, "no such snapshot file", "check the path")
-    try:
-        damage = archive_damage(path, storages=verify)
-    except PermissionError as error:
-        problem = f"cannot be read ({(error.strerror or 'permission denied').lower()})"
-        raise UnreadableSnapshot(path, problem, "make it readable") from None
-    if damage is not None:
-        raise _damaged(path, damage)
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
-    except pickle.UnpicklingError as error:
-        # The archive is intact, so the pickle is as written: it holds a type that
-        # weights-only loading refuses (a foreign file, or an older ignite-gen's).
-        found = re.search(r"GLOBAL (\S+)", str(error)) or re.search(
-            r"WeightsUnpickler error: ([^\n]{1,100})", str(error)
-        )
-        refused = found.group(1) if found else type(error).__name__
-        raise UnreadableSnapshot(
-            path, f"holds {refused}, which a weights-only load refuses", "use another snapshot"
-        ) from None
-    except (OSError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as error:
-        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise _damaged(path, reason) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UnreadableSnapshot(
-            path, "not an ignite-gen snapshot (written by something else)", "use another file"
-        )
-    return payload
-
-
-def list_snapshots(directory: str | os.PathLike[str]) -> list[Path]:
-    """Snapshot files (``snapshot*.pt``) in ``directory``, sorted by name."""
-    return sorted(Path(directory).glob("snapshot*.pt"))
-
-
-def require_snapshots(directory: str | os.PathLike[str]) -> list[Path]:
-    """:func:`list_snapshots`, but an empty or missing directory is a :class:`UserError`."""
-    files = list_snapshots(directory) if Path(directory).is_dir() else []
-    if not files:
-        raise UserError(
-            f"{directory}: no snapshot*.pt files here; train with --out {directory} first"
-        )
-    return files
-
-
-def latest_snapshot(directory: str | os.PathLike[str]) -> Path | None:
-    """The readable snapshot in ``directory`` with the highest iteration, or ``None``
-    when there is no ``snapshot*.pt`` file.
-
-    Every candidate's metadata is read (lazily, with ``mmap``): file times change when
-    a directory is copied, so they cannot tell which snapshot is the newest. The chosen
-    one's tensor data is then checked too. A file that cannot be read is skipped with a
-    :class:`SnapshotWarning` naming it; when none can be read, that is a :class:`UserError`.
-
-    Example:
-        >>> latest_snapshot("result")
-        PosixPath('result/snapshot_epoch_0003.pt')
-    """
-    files = list_snapshots(directory) if Path(directory).is_dir() else []
-    if not files:
-        return None
-    skipped: list[UnreadableSnapshot] = []
-    ranked: list[tuple[int, Path]] = []
-    for path in files:
-        try:
-            ranked.append(
-                (read_snapshot(path, mmap=True, verify=False)["metadata"]["iteration"], path)
-            )
-        except UnreadableSnapshot as unreadable:
-            skipped.append(unreadable)
-    for _, path in sorted(ranked, reverse=True):
-        damage = archive_damage(path)
-        if damage is None:
-            for error in skipped:
-                warnings.warn(
-                    f"{error.path}: {error.problem}; skipped, using {path.name}",
-                    SnapshotWarning,
-                    stacklevel=2,
-                )
-            return path
-        skipped.append(_damaged(path, damage))
-    if len(skipped) == 1:
-        raise skipped[0]
-    raise UserError(
-        f"{directory}: none of its {len(skipped)} snapshot*.pt files can be loaded "
-        f"({skipped[-1].path.name}: {skipped[-1].problem}); move them elsewhere to start afresh"
-    )
 
 
 class Snapshot:
