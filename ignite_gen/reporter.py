@@ -17,12 +17,13 @@ import contextlib
 import math
 import numbers
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import ignite.distributed as idist
 import numpy as np
 import torch
 
+from .argcheck import described
 from .errors import ArgumentTypeError
 
 __all__ = [
@@ -51,7 +52,7 @@ _SUM_DTYPES = (torch.float32, torch.float64)
 def _describe(value: Any) -> str:
     if isinstance(value, (torch.Tensor, np.ndarray)):
         return f"a {type(value).__name__} of dtype {value.dtype} and shape {tuple(value.shape)}"
-    return f"{type(value).__name__} {value!r}"[:60]
+    return described(value)
 
 
 def _number(key: str, value: Any) -> int | float | bool:
@@ -62,24 +63,18 @@ def _number(key: str, value: Any) -> int | float | bool:
             return number
     elif isinstance(value, numbers.Real):
         return float(value)
-    hint = (
-        "report one number, e.g. its mean"
-        if isinstance(value, np.ndarray)
-        else "report a real number or a real tensor"
-    )
-    raise ArgumentTypeError(f"report: {key!r} is {_describe(value)}; {hint}")
+    _refuse(key, value)
 
 
-def _complex_error(key: str, value: torch.Tensor) -> ArgumentTypeError:
-    return ArgumentTypeError(
-        f"report: {key!r} is {_describe(value)}; report real values (e.g. its abs())"
-    )
+def _refuse(key: str, value: Any) -> NoReturn:
+    hint = "its mean, say" if isinstance(value, np.ndarray) else "a real number or tensor"
+    raise ArgumentTypeError(f"report: {key!r} is {_describe(value)}; report {hint}")
 
 
 def _widened(key: str, value: torch.Tensor) -> torch.Tensor:
     """``value`` as float32 on its device (no host sync); complex tensors are refused."""
     if value.dtype.is_complex:
-        raise _complex_error(key, value)
+        _refuse(key, value)
     return value.float()
 
 
@@ -129,7 +124,7 @@ class Reporter:
             name = key if prefix is None else f"{prefix}/{key}"
             if isinstance(value, torch.Tensor):
                 if value.dtype.is_complex:
-                    raise _complex_error(name, value)
+                    _refuse(name, value)
                 value = value.detach()
             elif type(value) not in _PYTHON_NUMBERS:
                 value = _number(name, value)

@@ -118,6 +118,21 @@ def reported(value: Any) -> None:
         report({"main/value": value})
 
 
+def resumed_at(position: int) -> None:
+    TensorLoader(X, batch_size=2).load_state_dict({"epoch": 0, "position": position, "seed": 0})
+
+
+def gan_update(batch: Any) -> None:
+    gan().update(batch)
+
+
+def load_without_optimizer() -> None:
+    updater = plain()
+    state = updater.state_dict()
+    del state["optimizers"]["main"]
+    plain().load_state_dict(state)
+
+
 def without_noise_size() -> nn.Module:
     return nn.Sequential(nn.Linear(4, 784))
 
@@ -217,6 +232,8 @@ CASES: list[Any] = [
         id="loader-lengths",
     ),
     pytest.param(lambda: TensorLoader(batch_size=2), ArgumentError, "tensor", id="loader-none"),
+    pytest.param(lambda: resumed_at(2), ArgumentError, "state['position']", id="loader-state"),
+    pytest.param(lambda: resumed_at(-1), ArgumentError, "state['position']", id="loader-state-neg"),
     # to_unit_range
     pytest.param(
         lambda: to_unit_range(torch.rand(2, 1, 4, 4)),
@@ -248,6 +265,12 @@ CASES: list[Any] = [
     pytest.param(lambda: plain(iterator=NoLength()), ArgumentTypeError, "iterator", id="no-len"),
     pytest.param(lambda: plain(iterator=5), ArgumentTypeError, "iterator", id="not-iterable"),
     pytest.param(lambda: plain(iterator=[]), ArgumentError, "iterator", id="no-batches"),
+    pytest.param(
+        lambda: plain(iterator=torch.utils.data.TensorDataset(X)),
+        ArgumentTypeError,
+        "DataLoader(dataset",
+        id="dataset-not-loader",
+    ),
     pytest.param(lambda: plain(models=[linear()]), ArgumentTypeError, "models", id="models-list"),
     pytest.param(
         lambda: plain(models={"main": NotAModel()}),
@@ -320,6 +343,15 @@ CASES: list[Any] = [
         ArgumentTypeError,
         "batch",
         id="batch-object",
+    ),
+    pytest.param(
+        load_without_optimizer, UserError, "no optimizer 'main'", id="snapshot-lacks-optimizer"
+    ),
+    pytest.param(
+        lambda: gan_update({"image": torch.zeros(2, 1, 28, 28)}),
+        ArgumentTypeError,
+        "batch",
+        id="gan-dict-batch",
     ),
     pytest.param(lambda: resolve_device("gpu"), ArgumentError, "--device gpu", id="resolve-device"),
     # GAN updaters

@@ -105,6 +105,6 @@ def test_a_non_number_fails_at_the_report_not_at_the_epoch_end(tmp_path):
     updater = Careless(base.iterator, base.models, base.optimizers, device="cpu")
     trainer = Trainer(updater, (1, "epoch"), out=tmp_path)
     trainer.extend(LogReport())
-    with pytest.raises(ArgumentTypeError, match=r"report: 'main/note' is str 'converging'"):
+    with pytest.raises(ArgumentTypeError, match=r"report: 'main/note' is 'converging'"):
         trainer.run()
     assert trainer.iteration == 1  # the first of the epoch's 5 iterations

@@ -88,8 +88,19 @@ class ResumableLoader:
         return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
 
     def load_state_dict(self, state: dict[str, int]) -> None:
-        """Continue from :meth:`state_dict`."""
-        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+        """Continue from :meth:`state_dict`; a position past this loader's batches per
+        epoch (another data set or batch size) raises :class:`ArgumentError`."""
+        epoch, position = (
+            integer(state.get(key), f"state[{key!r}]", minimum=0) for key in ("epoch", "position")
+        )
+        seed = integer(state.get("seed"), "state['seed']", minimum=None)
+        if position >= len(self):
+            raise ArgumentError(
+                f"state['position'] {position} is past this {type(self).__name__}'s "
+                f"{len(self)} batches per epoch; resume with the data and batch size it was "
+                "saved with"
+            )
+        self.epoch, self.position, self.seed = epoch, position, seed
 
 
 class TensorLoader(ResumableLoader):

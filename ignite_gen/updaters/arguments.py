@@ -39,9 +39,14 @@ def check_data(iterator: Any, name: str = "iterator") -> Iterable[Any]:
             "TensorLoader, a torch DataLoader or a list of batches"
         )
     if not isinstance(iterator, Iterable):
+        hint = (
+            "; wrap the dataset in DataLoader(dataset, batch_size=...)"
+            if isinstance(iterator, torch.utils.data.Dataset)
+            else ""
+        )
         raise ArgumentTypeError(
             f"{name} must be an iterable of batches (a TensorLoader, a torch DataLoader, "
-            f"a list), got {described(iterator)}"
+            f"a list), got {described(iterator)}{hint}"
         )
     try:
         length = len(iterator)  # type: ignore[arg-type]

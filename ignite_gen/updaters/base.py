@@ -250,6 +250,10 @@ class Updater:
                 )
             load_module_state(model, state["models"][name], name)
         for name, optimizer in self.optimizers.items():
+            if name not in state["optimizers"]:
+                raise UserError(
+                    f"the snapshot has no optimizer {name!r} (it has {sorted(state['optimizers'])})"
+                )
             optimizer.load_state_dict(state["optimizers"][name])
         self.iteration = state["iteration"]
         for name, scaler in self.scalers.items():

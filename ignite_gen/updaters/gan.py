@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import choice, instance, integer
-from ..errors import ArgumentError
+from ..argcheck import choice, described, instance, integer
+from ..errors import ArgumentError, ArgumentTypeError
 from ..models.noise import sample_noise
 from ..reporter import report
 from .arguments import check_optimizer_owners
@@ -46,9 +46,22 @@ def check_gan_arguments(
 
 
 def real_images(batch: Any) -> torch.Tensor:
-    """The images of a batch that is either a tensor or an ``(images, labels)`` pair."""
-    images: torch.Tensor = batch[0] if isinstance(batch, (tuple, list)) else batch
-    return images
+    """The images of a batch that is either a tensor or an ``(images, labels)`` pair;
+    anything else raises :class:`ArgumentTypeError` (a ``converter`` can make it so).
+
+    Example:
+        >>> real_images((torch.zeros(4, 1, 28, 28), torch.arange(4))).shape
+        torch.Size([4, 1, 28, 28])
+    """
+    if isinstance(batch, torch.Tensor):
+        return batch
+    if isinstance(batch, (tuple, list)) and batch and isinstance(batch[0], torch.Tensor):
+        images: torch.Tensor = batch[0]
+        return images
+    raise ArgumentTypeError(
+        f"batch: GAN updaters take a tensor of images or an (images, labels) pair, got "
+        f"{described(batch)}; pass converter= to turn your batches into one"
+    )
 
 
 class GANUpdater(Updater):
