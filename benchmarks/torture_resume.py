@@ -32,6 +32,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,9 @@ COMMANDS = {
     "seq2seq": ["train", "seq2seq", "--max-pairs", "600", "--hidden", "32", "--embed", "32",
                 "--batch-size", "32", "--teacher-forcing", "0.5", "--lr-schedule", "cosine"],
 }  # fmt: skip
-COMMON = ["--epochs", str(EPOCHS), "--seed", "3", "--device", "cpu", "--no-progress"]
+# --n-retains 2: a kill between writing a snapshot and deleting the oldest one is a case.
+COMMON = ["--epochs", str(EPOCHS), "--n-retains", "2", "--seed", "3", "--device", "cpu",
+          "--no-progress"]  # fmt: skip
 KINDS = ("step", "snapshot", "log", "uniform")
 NAMES = {"gan": "GAN", "seq2seq": "seq2seq"}
 
@@ -73,7 +76,7 @@ class Timeline:
     shutdown: float
     iterations: int
     step: float  # median seconds of one updater step
-    snapshot_write: float  # longest time a snapshot's temporary file was seen
+    snapshot_write: float  # shortest time a snapshot's temporary file was seen
 
     @property
     def epoch_length(self) -> int:
@@ -105,7 +108,7 @@ def uninterrupted(kind: str, work: Path, name: str, timeout: float = 1800) -> Ti
         shutdown=time.monotonic() - ends["finish"],
         iterations=max(starts),
         step=statistics.median(steps),
-        snapshot_write=max((b - a for a, b in seen.values()), default=0.0),
+        snapshot_write=min((b - a for a, b in seen.values()), default=0.0),
     )
 
 
@@ -206,6 +209,45 @@ def table(kind: str, results: list[Trial]) -> str:
     return "\n".join(lines)
 
 
+# Where a kill landed, from landed()'s text: the first category that matches.
+LANDINGS = {
+    "snapshot write": "writing snapshot",
+    "other file write": "writing",
+    "after a log write": "after its log line",
+    "step": "step",
+    "other extensions": "extensions",
+    "next batch": "data",
+    "startup": ("launch", "start", "setup"),
+    "after training": "finish",
+    "none (ended first)": "no kill",
+}
+
+
+def landing(where: str) -> str:
+    """The category of LANDINGS that ``where`` (a landed() text) falls in."""
+    for category, marks in LANDINGS.items():
+        if any(mark in where for mark in ((marks,) if isinstance(marks, str) else marks)):
+            return category
+    return "other"
+
+
+def landings(results: dict[str, list[Trial]]) -> str:
+    """A table of where the kills landed, per run."""
+    counts = {
+        kind: Counter(landing(where) for r in rs for _, where in r.kills)
+        for kind, rs in results.items()
+    }
+    seen = [c for c in [*LANDINGS, "other"] if any(c in n for n in counts.values())]
+    lines = [f"| run | trials | identical | kills | {' | '.join(seen)} |",
+             "|---|---|---|---|" + "---|" * len(seen)]  # fmt: skip
+    for kind, rs in results.items():
+        cells = " | ".join(str(counts[kind][c]) for c in seen)
+        same = sum(r.identical for r in rs)
+        kills = counts[kind].total() - counts[kind]["none (ended first)"]
+        lines.append(f"| {NAMES[kind]} | {len(rs)} | {same} | {kills} | {cells} |")
+    return "\n".join(lines)
+
+
 def summary(results: dict[str, list[Trial]]) -> str:
     return ", ".join(
         f"{NAMES[k]} {sum(r.identical for r in rs)}/{len(rs)} identical"
@@ -247,14 +289,15 @@ def main() -> int:
                 shutil.rmtree(work)
     minutes = (time.monotonic() - began) / 60
     text = "\n\n".join(table(k, rs) for k, rs in results.items())
-    print(f"\n{text}\n\n{summary(results)} ({minutes:.0f} minutes)")
+    print(f"\n{text}\n\n{landings(results)}\n\n{summary(results)} ({minutes:.0f} minutes)")
     if not args.keep and all(r.identical for rs in results.values() for r in rs):
         shutil.rmtree(root)
     else:
         print(f"run directories kept in {root}")
     if args.write:
+        head = f"{summary(results)} ({minutes:.0f} minutes, seed {args.seed})."
         write_section("torture-resume", "Torture resume (`torture_resume.py`)",
-                      f"{summary(results)} ({minutes:.0f} minutes).\n\n{text}")  # fmt: skip
+                      f"{head}\n\n{landings(results)}\n\n{text}")  # fmt: skip
     return 0 if all(r.identical for rs in results.values() for r in rs) else 1
 
 
