@@ -8,7 +8,6 @@ an ``OSError`` no command turned into such a line (a full disk, a read-only path
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -48,29 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_NO_SPACE = "free some space, then run the command again (add --resume to continue a training run)"
-_ADVICE = {
-    errno.ENOSPC: _NO_SPACE,
-    errno.EDQUOT: _NO_SPACE,
-    errno.EACCES: "choose a path you may write to",
-    errno.EPERM: "choose a path you may write to",
-    errno.EROFS: "choose a path on a writable disk",
-    errno.EEXIST: "a file is where a directory should be; choose another path",
-    errno.ENOTDIR: "a file is where a directory should be; choose another path",
-    errno.EISDIR: "a directory is where a file should be; choose another path",
-}
-
-
 def describe_os_error(error: OSError) -> str:
-    """One line for an ``OSError``: the file, the system's reason and what to do.
+    """One line for an ``OSError``: the file when the error names one, the system's
+    reason, and what to do.
 
     Example:
-        >>> describe_os_error(OSError(errno.EROFS, "Read-only file system", "/mnt/cd/run"))
-        '/mnt/cd/run: Read-only file system; choose a path on a writable disk'
+        >>> print(describe_os_error(OSError(errno.EROFS, "Read-only file system", "/mnt")))
+        /mnt: Read-only file system; fix that and run the command again (--resume continues a run)
     """
     reason = error.strerror or str(error)
     where = f"{error.filename}: " if error.filename is not None else ""
-    return f"{where}{reason}; {_ADVICE.get(error.errno or 0, 'check the path')}"
+    return f"{where}{reason}; fix that and run the command again (--resume continues a run)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

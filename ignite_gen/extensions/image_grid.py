@@ -99,12 +99,7 @@ class ImageGrid(Extension):
         model = self.resolve(trainer)
         images = generate(model, self._noise)  # type: ignore[arg-type]
         path = trainer.out / self.filename.format(epoch=trainer.epoch, iteration=trainer.iteration)
-        try:
-            save_grid(images, path, self.nrow, self.value_range)
-        except OSError as error:
-            # A full disk's error names no file; the one line the CLI prints should.
-            error.filename = error.filename or str(path)
-            raise
+        save_grid(images, path, self.nrow, self.value_range)
 
 
 def _check_template(filename: str) -> None:
