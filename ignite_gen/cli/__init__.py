@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from ..errors import UserError
 from . import evaluate, inspect, montage, sample, train, translate
@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"ignite-gen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Typed as plain parsers, which the sub-parsers are to every add_parser.
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
     train.add_parser(commands)
     inspect.add_parser(commands)
     sample.add_parser(commands)

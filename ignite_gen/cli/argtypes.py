@@ -38,7 +38,7 @@ def positive(text: str) -> float:
 def _bounded(low: float, kind: type, strict: bool) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
-            value = kind(text)
+            value: float = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {_NOUNS[kind]}") from None
         if not math.isfinite(value) or value < low or (strict and value == low):

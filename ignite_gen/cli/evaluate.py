@@ -21,7 +21,7 @@ __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 _FLOOR_MAX = 1000  # the floor compares training with held-out images: 1,000 of them
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``evaluate`` on the ``ignite-gen`` sub-command parser."""
     parser = commands.add_parser(
         "evaluate",

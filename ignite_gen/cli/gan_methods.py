@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -46,12 +47,24 @@ def _adam(args: argparse.Namespace) -> Callable[[nn.Module], torch.optim.Optimiz
     return lambda m: torch.optim.Adam(m.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
 
 
-def _gan(args, loader, gen, dis, common) -> GANUpdater:
+def _gan(
+    args: argparse.Namespace,
+    loader: Iterable[Any],
+    gen: nn.Module,
+    dis: nn.Module,
+    common: dict[str, Any],
+) -> GANUpdater:
     adam = _adam(args)
     return GANUpdater(loader, gen, dis, adam(gen), adam(dis), dis_batch=args.dis_batch, **common)
 
 
-def _ebgan(args, loader, gen, dis, common) -> GANUpdater:
+def _ebgan(
+    args: argparse.Namespace,
+    loader: Iterable[Any],
+    gen: nn.Module,
+    dis: nn.Module,
+    common: dict[str, Any],
+) -> GANUpdater:
     adam = _adam(args)
     return EBGANUpdater(
         loader, gen, dis, adam(gen), adam(dis), margin=args.margin, pt_weight=args.pt_weight,
@@ -59,7 +72,14 @@ def _ebgan(args, loader, gen, dis, common) -> GANUpdater:
     )  # fmt: skip
 
 
-def _wgan(args, loader, gen, dis, common) -> GANUpdater:
+def _wgan(
+    args: argparse.Namespace,
+    loader: Iterable[Any],
+    gen: nn.Module,
+    dis: nn.Module,
+    common: dict[str, Any],
+) -> GANUpdater:
+    make: Callable[[nn.Module], torch.optim.Optimizer]
     if args.gp:
         # WGAN-GP trains with Adam 1e-4, betas (0, 0.9), as in its paper; clipping is off.
         lr = args.lr or 1e-4
@@ -73,7 +93,13 @@ def _wgan(args, loader, gen, dis, common) -> GANUpdater:
     )  # fmt: skip
 
 
-def _lsgan(args, loader, gen, dis, common) -> GANUpdater:
+def _lsgan(
+    args: argparse.Namespace,
+    loader: Iterable[Any],
+    gen: nn.Module,
+    dis: nn.Module,
+    common: dict[str, Any],
+) -> GANUpdater:
     adam = _adam(args)
     return LSGANUpdater(
         loader, gen, dis, adam(gen), adam(dis), a=args.a, b=args.b, c=args.c,

@@ -15,7 +15,7 @@ from .image_output import check_image_path, write_image
 __all__ = ["add_parser", "draw_montage", "run"]
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "montage",
         help="draw one row of samples per epoch snapshot into one PNG",

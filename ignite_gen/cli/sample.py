@@ -17,7 +17,7 @@ from .image_output import check_image_path, write_image
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "sample",
         help="draw images from a snapshot's generator into one PNG grid",

@@ -146,7 +146,8 @@ def generate(model: nn.Module, noise: torch.Tensor) -> torch.Tensor:
     model.eval()
     try:
         with torch.no_grad():
-            return model(noise.to(device))
+            images: torch.Tensor = model(noise.to(device))
+            return images
     finally:
         for module, training in modes:
             module.training = training
