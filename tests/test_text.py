@@ -17,12 +17,15 @@ from ignite_gen.data import (
     Vocabulary,
     detokenize_english,
     filter_pairs,
+    grammar_pairs,
     read_aligned,
     read_tsv,
     split_pairs,
     tokenize_pairs,
     tokenizer_from_config,
 )
+from ignite_gen.data.casing import Casing
+from ignite_gen.errors import ArgumentError
 
 TATOEBA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "jpn-eng" / "jpn-eng.tsv"
 
@@ -95,6 +98,72 @@ def test_detokenize_capitalises_and_attaches():
     assert detokenize_english([]) == ""
 
 
+def test_cased_tokens_are_the_lower_cased_ones_as_written():
+    english = EnglishTokenizer()
+    text = "ＨＥＬＬＯ, I’m Tom from Japan."
+    assert english.cased(text) == ["HELLO", ",", "I'm", "Tom", "from", "Japan", "."]
+    assert [token.lower() for token in english.cased(text)] == english(text)
+
+
+def test_casing_takes_the_form_words_have_inside_sentences():
+    english = EnglishTokenizer()
+    sentences = [
+        "I saw Tom in the station.",
+        "Tom went to Japan. Is Japan big?",  # "Is" starts the second sentence
+        "It is big, and so is Tokyo.",
+        'He said, "Go to Tokyo."',  # "Go" starts the quotation
+        "Let's go.",
+        "It's iOS, not IOS, and iOS again.",
+        "Wow! Kyoto!",
+    ]
+    casing = Casing.learn(english.cased(s) for s in sentences)
+    # "is" and "go" are lower-case inside sentences, whatever their capitals at the start;
+    # words seen only at the start of sentences keep the form they have there.
+    assert casing.forms == {
+        "tom": "Tom", "japan": "Japan", "tokyo": "Tokyo", "ios": "iOS",
+        "i": "I", "it": "It", "he": "He", "let's": "Let's", "it's": "It's", "wow": "Wow",
+        "kyoto": "Kyoto",
+    }  # fmt: skip
+    assert casing(["is", "tom", "in", "kyoto", "or", "japan", "?"]) == [
+        "is", "Tom", "in", "Kyoto", "or", "Japan", "?",
+    ]  # fmt: skip
+    # A tie goes to the lower-case form, whatever the order of the sentences.
+    assert Casing.learn([["a", "Rose", "a", "rose"]]).forms == {}
+    assert Casing.learn([["a", "rose", "a", "Rose"]]).forms == {}
+
+
+def test_casing_state_is_plain_and_round_trips(tmp_path):
+    casing = Casing.learn([["I", "met", "Tom", "in", "Tokyo", "."]])
+    torch.save({"casing": casing.state_dict()}, tmp_path / "c.pt")
+    loaded = torch.load(tmp_path / "c.pt", weights_only=True)["casing"]
+    assert Casing.from_state_dict(loaded).forms == casing.forms == {
+        "i": "I", "tom": "Tom", "tokyo": "Tokyo",
+    }  # fmt: skip
+
+
+def test_detokenize_with_the_training_datas_casing():
+    casing = Casing({"tom": "Tom", "japan": "Japan", "tokyo": "Tokyo", "i": "I"})
+    assert detokenize_english(["i", "saw", "tom", "in", "the", "station", "."], casing) == (
+        "I saw Tom in the station."
+    )
+    assert detokenize_english(["i", "want", "to", "go", "to", "japan", "."], casing) == (
+        "I want to go to Japan."
+    )
+    # Without one (snapshots from before casing was recorded) words stay lower-case.
+    assert detokenize_english(["i", "saw", "tom", "."]) == "I saw tom."
+
+
+def test_casing_of_the_grammar_corpus():
+    english = EnglishTokenizer()
+    casing = Casing.learn(english.cased(t) for _, t in grammar_pairs(seed=0))
+    assert casing.forms == {
+        "i": "I", "tokyo": "Tokyo", "japanese": "Japanese", "english": "English", "tv": "TV",
+        "we": "We",  # only ever at the start of a sentence in this grammar
+    }  # fmt: skip
+    tokens = english("Do you study japanese and watch tv in tokyo?")
+    assert detokenize_english(tokens, casing) == "Do you study Japanese and watch TV in Tokyo?"
+
+
 def test_vocabulary_specials_min_freq_and_ties():
     sentences = [["b", "a", "e"], ["a", "b", "d"], ["a", "c"]]  # c, d, e tie, seen e first
     vocab = Vocabulary.build(sentences, min_freq=2)
@@ -116,6 +185,16 @@ def test_vocabulary_encode_decode_unknown():
     assert vocab.decode(ids) == ["the", "<unk>", "sat"]
     assert vocab.decode([*ids, 0, 0], strip_specials=False)[-3:] == ["<eos>", "<pad>", "<pad>"]
     assert vocab.decode([vocab.stoi["cat"], 2, vocab.stoi["sat"]]) == ["cat"]
+
+
+def test_vocabulary_encode_cuts_long_sentences_before_the_end_marker():
+    vocab = Vocabulary.build([["the", "cat", "sat"]])
+    the, cat, sat = (vocab.stoi[t] for t in ("the", "cat", "sat"))
+    assert vocab.encode(["the", "cat", "sat"], max_len=2) == [the, cat, 2]
+    assert vocab.encode(["the", "cat", "sat"], add_sos=True, max_len=3) == [1, the, cat, sat, 2]
+    assert vocab.encode(["the"], max_len=2) == [the, 2]
+    with pytest.raises(ArgumentError, match="max_len must be at least 1, got 0"):
+        vocab.encode(["the"], max_len=0)
 
 
 def test_vocabulary_state_is_plain_and_round_trips(tmp_path):

@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import UserError
 
 __all__ = ["filter_pairs", "read_aligned", "read_tsv", "split_pairs", "tokenize_pairs"]
 
 Pair = tuple[str, str]
+# Source tokens, target tokens and anything else that belongs to the pair.
+PairLike = TypeVar("PairLike", bound=tuple[Any, ...])
 
 
 def _lines(path: str | Path) -> list[str]:
@@ -122,10 +125,16 @@ def tokenize_pairs(
 
 
 def filter_pairs(
-    token_pairs: Sequence[tuple[list[str], list[str]]], max_len: int, name: str = "corpus"
-) -> list[tuple[list[str], list[str]]]:
+    token_pairs: Sequence[PairLike], max_len: int, name: str = "corpus"
+) -> list[PairLike]:
     """The tokenized pairs with 1 to ``max_len`` tokens on both sides; none left raises
-    :class:`UserError` (``name`` says which data)."""
+    :class:`UserError` (``name`` says which data). Items may carry more than the two token
+    lists (such as the English as written), which stays with its pair.
+
+    Example:
+        >>> filter_pairs([(["猫"], ["cat"], "Cat."), (["猫"] * 9, ["cat"], "Cat!")], 5)
+        [(['猫'], ['cat'], 'Cat.')]
+    """
     if not token_pairs:
         # A small corpus can leave a split with nothing in it, and raising the length limit
         # would not help then.
@@ -133,7 +142,7 @@ def filter_pairs(
             f"{name}: no sentence pairs in this split; give more pairs (--max-pairs or a "
             "bigger corpus) so that each split gets some"
         )
-    kept = [(s, t) for s, t in token_pairs if 0 < len(s) <= max_len and 0 < len(t) <= max_len]
+    kept = [p for p in token_pairs if 0 < len(p[0]) <= max_len and 0 < len(p[1]) <= max_len]
     if not kept:
         raise UserError(
             f"{name}: no sentence pairs left after filtering to 1..{max_len} tokens a side "

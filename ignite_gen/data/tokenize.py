@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from .casing import Casing
 
 __all__ = ["EnglishTokenizer", "JapaneseTokenizer", "detokenize_english", "tokenizer_from_config"]
 
@@ -80,6 +82,10 @@ _ENGLISH = re.compile(r"\d+(?:[.,:]\d+)+|\w+(?:[-']\w+)*|[^\w\s]")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+
+
 class EnglishTokenizer:
     """Lower-cased English words and punctuation, after NFKC normalisation.
 
@@ -93,8 +99,16 @@ class EnglishTokenizer:
     """
 
     def __call__(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-        return _ENGLISH.findall(text)
+        return _ENGLISH.findall(_normalise(text).lower())
+
+    def cased(self, text: str) -> list[str]:
+        """The tokens as written, before lower-casing: what :class:`Casing` learns from.
+
+        Example:
+            >>> EnglishTokenizer().cased("I met Tom.")
+            ['I', 'met', 'Tom', '.']
+        """
+        return _ENGLISH.findall(_normalise(text))
 
     def config(self) -> dict[str, Any]:
         """A dict of plain values that :func:`tokenizer_from_config` turns back into this."""
@@ -109,15 +123,21 @@ _ATTACH_RIGHT = set("([{$")
 _PRONOUN_I = re.compile(r"^i(?:'(?:m|ll|ve|d))?$")
 
 
-def detokenize_english(tokens: list[str]) -> str:
-    """Text for BLEU from :class:`EnglishTokenizer` tokens.
+def detokenize_english(tokens: Iterable[str], casing: Casing | None = None) -> str:
+    """English text from :class:`EnglishTokenizer` tokens, as sacrebleu and readers want it.
 
-    Punctuation attaches to the word before it (opening brackets to the word after),
-    straight double quotes alternate between opening and closing, the pronoun "i" (and
-    "i'm", "i'll", "i've", "i'd") becomes "I", and the first letter is capitalised. Other
-    proper nouns stay lower-case, so compare against references sent through the same
-    tokenize/detokenize round trip.
+    ``casing`` (learned from the training targets) writes each word as the training data
+    does ("Tom", "Japan"); without it words stay lower-case. Either way the pronoun "i"
+    (and "i'm", "i'll", "i've", "i'd") becomes "I" and the first letter is capitalised.
+    Punctuation attaches to the word before it (opening brackets to the word after) and
+    straight double quotes alternate between opening and closing.
+
+    Example:
+        >>> detokenize_english(["i", "saw", "tom", "."], Casing({"tom": "Tom"}))
+        'I saw Tom.'
     """
+    if casing is not None:
+        tokens = casing(tokens)
     out: list[str] = []
     glue = True  # no space before the next token
     quote_open = False

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import ArgumentError
+
 __all__ = ["EOS", "PAD", "SOS", "SPECIALS", "UNK", "Vocabulary"]
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
@@ -58,9 +60,24 @@ class Vocabulary:
     def __contains__(self, token: str) -> bool:
         return token in self.stoi
 
-    def encode(self, tokens: list[str], add_sos: bool = False, add_eos: bool = True) -> list[int]:
-        """Ids of ``tokens``, ``<unk>`` for unknown ones, with ``<sos>``/``<eos>`` if asked."""
-        ids = [self.stoi.get(token, UNK) for token in tokens]
+    def encode(
+        self,
+        tokens: list[str],
+        add_sos: bool = False,
+        add_eos: bool = True,
+        max_len: int | None = None,
+    ) -> list[int]:
+        """Ids of ``tokens``, ``<unk>`` for unknown ones, with ``<sos>``/``<eos>`` if asked.
+        ``max_len`` keeps the first ``max_len`` tokens of a longer sentence, markers added
+        after the cut, so a truncated sentence still ends with ``<eos>``.
+
+        Example:
+            >>> Vocabulary(["a", "b"]).encode(["a", "b", "a"], max_len=2)
+            [4, 5, 2]
+        """
+        if max_len is not None and max_len < 1:
+            raise ArgumentError(f"max_len must be at least 1, got {max_len}")
+        ids = [self.stoi.get(token, UNK) for token in tokens[:max_len]]
         return ([SOS] if add_sos else []) + ids + ([EOS] if add_eos else [])
 
     def decode(self, ids: Iterable[int], strip_specials: bool = True) -> list[str]:
