@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from ignite_gen.data.vocab import EOS, SOS, UNK
-from ignite_gen.models.decoding import FORBIDDEN, beam_search, greedy_decode
+from ignite_gen.errors import ArgumentError
+from ignite_gen.models.decoding import FORBIDDEN, beam_search, decode_sentences, greedy_decode
 from ignite_gen.models.seq2seq import Seq2Seq
 
 SRC = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0], [11, 12, 13, 0]])
@@ -91,3 +92,34 @@ def test_a_wide_beam_finds_the_exhaustive_best(length_penalty):
                             max_len=max_len, length_penalty=length_penalty)  # fmt: skip
         assert found == [best]
     assert math.isfinite(sequence_log_prob(model, 0, [4, EOS]))
+
+
+@torch.no_grad()
+def test_decode_sentences_batches_and_shrinks_yet_decodes_each_as_alone(monkeypatch):
+    model = make(vocab=12)
+    with torch.no_grad():  # outputs end after 0 to 7 steps, two run to max_len
+        torch.manual_seed(1)
+        model.output.weight.normal_(0, 3)
+        model.output.bias[EOS] = -1.0
+    generator = torch.Generator().manual_seed(0)
+    sources = [
+        [*torch.randint(4, 20, (int(n),), generator=generator).tolist(), EOS]
+        for n in torch.randint(1, 9, (40,), generator=generator)
+    ]
+    alone = [greedy_decode(model, torch.tensor([s]), torch.tensor([len(s)]), 12)[0]
+             for s in sources]  # fmt: skip
+    assert len({len(a) for a in alone}) > 3 and max(len(a) for a in alone) == 12
+    steps = []
+    original = Seq2Seq.decode_step
+    monkeypatch.setattr(Seq2Seq, "decode_step", lambda self, tokens, *args: steps.append(
+        len(tokens)) or original(self, tokens, *args))  # fmt: skip
+    assert decode_sentences(model, sources, max_len=12) == alone
+    # One batch, halved as its sentences end: far fewer rows decoded than 40 x 12.
+    assert steps[0] == 40 and len(steps) == 12 and sum(steps) < 40 * 12 / 2
+    assert steps == sorted(steps, reverse=True) and steps[-1] < 10
+    assert decode_sentences(model, sources, max_len=12, batch_size=7) == alone
+    beams = [beam_search(model, torch.tensor([s]), torch.tensor([len(s)]), 2, 12)[0]
+             for s in sources]  # fmt: skip
+    assert decode_sentences(model, sources, beam=2, max_len=12, batch_size=7) == beams
+    with pytest.raises(ArgumentError, match="batch_size must be at least 1"):
+        decode_sentences(model, sources, batch_size=0)

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from ..data.vocab import EOS, PAD, SOS, UNK
+from ..errors import ArgumentError
 from .seq2seq import Seq2Seq
 
-__all__ = ["FORBIDDEN", "beam_search", "decode", "greedy_decode", "next_token_logits"]
+__all__ = [
+    "DECODE_BATCH",
+    "FORBIDDEN",
+    "beam_search",
+    "decode",
+    "decode_sentences",
+    "greedy_decode",
+    "next_token_logits",
+]
+
+#: Sentences a batch in :func:`decode_sentences`: large enough that the per-operation
+#: cost of each decoder step is shared by many sentences, small enough that a step's
+#: logits (batch x vocabulary) stay within a few tens of megabytes.
+DECODE_BATCH = 500
 
 #: Tokens the decoders never emit: padding, a second <sos>, and <unk>, which is no
 #: translation (the next best word is more use to a reader, and BLEU agrees).
@@ -38,25 +54,33 @@ def greedy_decode(
 ) -> list[list[int]]:
     """The most likely next token at every step, for a whole batch at once; each result
     stops before its ``<eos>`` (or after ``max_len`` tokens). :data:`FORBIDDEN` tokens
-    are never chosen.
+    are never chosen. Once half the sentences still decoding have ended, the batch
+    shrinks to the rest, so a long output costs the steps of its own sentence, not those
+    of the whole batch.
 
     Example:
         >>> greedy_decode(model, src, lengths)[0]
         [17, 5, 9]
     """
     memory, state, mask = model.encode(src, lengths)
+    out = torch.full((len(src), max_len), EOS, dtype=torch.long, device=src.device)
+    rows = torch.arange(len(src), device=src.device)  # the batch row of each live sentence
     tokens = torch.full((len(src),), SOS, dtype=torch.long, device=src.device)
     finished = torch.zeros(len(src), dtype=torch.bool, device=src.device)
-    steps = []
-    for _ in range(max_len):
+    for step in range(max_len):
         logits, state = next_token_logits(model, tokens, state, memory, mask)
         tokens = logits.argmax(-1)
-        steps.append(tokens)
+        out[rows, step] = tokens
         finished |= tokens == EOS
         # One read per step is fine here: decoding is evaluation, not the training loop.
-        if bool(finished.all()):
+        live = int((~finished).sum())
+        if live == 0:
             break
-    return [_cut(row) for row in torch.stack(steps, dim=1).tolist()]
+        if live <= len(rows) // 2:  # halving keeps the copying linear in the batch
+            keep = (~finished).nonzero().squeeze(1)
+            rows, tokens, finished = rows[keep], tokens[keep], finished[keep]
+            state, memory, mask = state[:, keep], memory[keep], mask[keep]
+    return [_cut(row) for row in out.tolist()]
 
 
 @torch.no_grad()
@@ -131,3 +155,40 @@ def decode(
     if beam == 1:
         return greedy_decode(model, src, lengths, max_len)
     return beam_search(model, src, lengths, beam, max_len, length_penalty)
+
+
+@torch.no_grad()
+def decode_sentences(
+    model: Seq2Seq,
+    sources: Sequence[Sequence[int]],
+    beam: int = 1,
+    max_len: int = 50,
+    length_penalty: float = 1.0,
+    batch_size: int = DECODE_BATCH,
+    device: torch.device | str = "cpu",
+) -> list[list[int]]:
+    """:func:`decode` of encoded source sentences (ids ending with ``<eos>``), in their
+    order: sorted by length and padded into batches of ``batch_size`` on ``device``.
+    Large batches pay the per-operation cost of PyTorch once for many sentences, which
+    is what makes decoding fast on a CPU.
+
+    Example:
+        >>> decode_sentences(model, [[57, 12, 4, 2], [31, 2]], beam=5)
+        [[17, 5, 9], [40, 9]]
+    """
+    if batch_size < 1:
+        raise ArgumentError(f"batch_size must be at least 1, got {batch_size}")
+    if any(len(ids) == 0 for ids in sources):
+        raise ArgumentError("sources: every sentence needs at least one id (its <eos>)")
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i]))
+    results: list[list[int]] = [[] for _ in sources]
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        lengths = torch.tensor([len(sources[i]) for i in chunk])
+        src = torch.full((len(chunk), int(lengths[0])), PAD, dtype=torch.long)
+        for row, i in enumerate(chunk):
+            src[row, : len(sources[i])] = torch.tensor(sources[i])
+        decoded = decode(model, src.to(device), lengths.to(device), beam, max_len, length_penalty)
+        for i, ids in zip(chunk, decoded, strict=True):
+            results[i] = ids
+    return results
