@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import UserError
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "disk_error"]
 
 # Read once at import: os.umask can only be read by setting it.
 _UMASK = os.umask(0)
@@ -41,12 +41,23 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
     try:
         return _replace(path, write, suffix)
     except OSError as error:
-        code = error.errno or 0
-        if code not in _TODO:
-            raise
-        raise UserError(
-            f"{os.strerror(code).lower()} while writing {path}; {_TODO[code].format(path.parent)}"
-        ) from error
+        raise (disk_error(error, path) or error) from error
+
+
+def disk_error(error: OSError, path: Path) -> UserError | None:
+    """The one-line :class:`UserError` for a full disk or an unwritable directory met
+    while writing ``path``; ``None`` for any other ``OSError``.
+
+    Example:
+        >>> disk_error(OSError(errno.ENOSPC, "No space left"), Path("result/log.jsonl"))
+        UserError('no space left on device while writing result/log.jsonl; free space ...')
+    """
+    code = error.errno or 0
+    if code not in _TODO:
+        return None
+    return UserError(
+        f"{os.strerror(code).lower()} while writing {path}; {_TODO[code].format(path.parent)}"
+    )
 
 
 # What a user can do about the errors a full or read-only disk gives; every command

@@ -56,6 +56,21 @@ def _damaged(path: Path, reason: str) -> UnreadableSnapshot:
     )
 
 
+def _looks_like_archive(path: Path) -> bool:
+    # A zip starts with a local header and ends with an end-of-directory record; a
+    # file with neither (an image, a text file, a legacy pickle) is foreign, not damaged;
+    # an empty one is a write that never finished.
+    try:
+        with open(path, "rb") as file:
+            head = file.read(4)
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - (1 << 16) - 22))
+            tail = file.read()
+    except PermissionError:
+        return True  # let the archive check say the file cannot be read
+    return not head or head == b"PK\x03\x04" or b"PK\x05\x06" in tail
+
+
 class SnapshotWarning(UserWarning):
     """A snapshot that :func:`latest_snapshot` skipped because it cannot be loaded.
 
@@ -82,6 +97,10 @@ def read_snapshot(
     path = Path(path)
     if not path.is_file():
         raise UnreadableSnapshot(path, "no such snapshot file", "check the path")
+    if not _looks_like_archive(path):
+        raise UnreadableSnapshot(
+            path, "not an ignite-gen snapshot (not a PyTorch archive at all)", "use another file"
+        )
     try:
         damage = archive_damage(path, storages=verify)
     except PermissionError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn, cast
 
@@ -64,10 +65,18 @@ def describe_os_error(error: OSError) -> str:
     return f"{where}{reason}; fix that and run the command again (--resume continues a run)"
 
 
+def _one_line_warning(message: Warning | str, *args: object, **kwargs: object) -> str:
+    # Python's default format adds the source line that warned, a second line that
+    # tells a user nothing (a skipped damaged snapshot, a loader that cannot resume).
+    return f"ignite-gen: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ignite-gen`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Only the format changes, so warnings recorded by a caller (pytest) stay recorded.
+    default_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         args.handler(args)
     except UserError as error:
@@ -87,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The machine's answer (a full disk, a path that cannot be made), not a bug.
         print(f"ignite-gen: error: {describe_os_error(error)}", file=sys.stderr)
         return 2
+    finally:
+        warnings.formatwarning = default_format
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import ignite.distributed as idist
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, disk_error
 from ..extension import PRIORITY_READER, Extension
 from ..reporter import DictSummary
 from ..triggers import get_trigger
@@ -90,8 +90,11 @@ class LogReport(Extension):
         self._summary = DictSummary()
         self.log.append(record)
         if self._file is not None:
-            self._file.write(_json_line(record))
-            self._file.flush()
+            try:
+                self._file.write(_json_line(record))
+                self._file.flush()
+            except OSError as error:
+                raise (disk_error(error, trainer.out / str(self.filename)) or error) from error
 
     def finalize(self, trainer: Trainer) -> None:
         """Close the log file."""
