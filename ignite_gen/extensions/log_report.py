@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Iterable
@@ -94,6 +95,9 @@ class LogReport(Extension):
                 self._file.write(_json_line(record))
                 self._file.flush()
             except OSError as error:
+                failed, self._file = self._file, None
+                with contextlib.suppress(OSError):  # flushing the rest fails the same way
+                    failed.close()
                 raise (disk_error(error, trainer.out / str(self.filename)) or error) from error
 
     def finalize(self, trainer: Trainer) -> None:
