@@ -153,16 +153,12 @@ def test_sample_needs_a_generator(tmp_path):
     )
 
 
-def test_snapshot_of_a_different_model_names_the_keys(gan_run, tmp_path):
+def test_resume_with_other_network_settings_names_both(gan_run, tmp_path):
     out, _ = gan_run
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(out), str(copy)], check=True)
     result = run_cli("train", "gan", *QUICK, "--out", str(copy), "--resume", "--z-dim", "32")
-    assert_one_line_error(
-        result,
-        "snapshot_epoch_0002.pt: model 'gen' does not match",
-        "project.weight is (6272, 64) in the snapshot, (6272, 32) here",
-    )
+    assert_one_line_error(result, "--z-dim 64", "this one has --z-dim 32")
 
 
 def test_nan_loss_stops_with_key_and_iteration(tmp_path):
@@ -219,7 +215,7 @@ def test_metrics_each_epoch_agree_with_evaluate(tmp_path):
 def test_unknown_method_is_a_one_line_error():
     unknown = run_cli("train", "vae")
     assert_one_line_error(unknown, "invalid choice: 'vae'", "ignite-gen train --help")
-    assert_one_line_error(run_cli("train", "gan", "--epochs", "x"), "--epochs: invalid int")
+    assert_one_line_error(run_cli("train", "gan", "--epochs", "x"), "--epochs", "'x'")
 
 
 def test_metrics_of_non_mnist_samples_are_a_one_line_error(tmp_path):

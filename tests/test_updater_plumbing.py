@@ -134,3 +134,12 @@ def test_the_optimizer_checks_allow_shared_and_unnamed_setups():
     }
     updater = RegressionUpdater([None], models, optimizers, device="cpu")
     assert set(updater.optimizers) == {"encoder", "decoder", "both"}
+
+
+def test_a_snapshot_of_another_shape_names_the_mismatched_keys():
+    saved = torch.nn.Linear(3, 2)
+    wider = torch.nn.Linear(3, 4)
+    updater = RegressionUpdater([torch.zeros(1)], wider, torch.optim.SGD(wider.parameters(), 0.1))
+    expected = r"model 'main' does not match.*weight is \(2, 3\) in the snapshot, \(4, 3\) here"
+    with pytest.raises(UserError, match=expected):
+        updater.load_state_dict({"models": {"main": saved.state_dict()}, "optimizers": {}})
