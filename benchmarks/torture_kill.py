@@ -7,7 +7,7 @@ of atomic writes, the size of ``log.jsonl``), when to kill the whole group.
 
 Example:
     >>> run = Run(["train", "gan", "--out", "/tmp/t/out"], Path("/tmp/t"), "first")
-    >>> run.watch(AtTime(12.5), timeout=600)   # True: killed; False: it ended first
+    >>> run.watch(AtPhase("step", 13, 0.05), timeout=600)  # True: killed; False: ended
     True
     >>> landed(run)
     'step 13'
@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["AfterLogLine", "AtTime", "DuringSnapshotWrite", "DuringStep", "Run", "landed"]
+__all__ = ["AfterLogLine", "AtPhase", "DuringSnapshotWrite", "Run", "landed", "progress"]
 
 PROBE = Path(__file__).resolve().parent / "torture_probe.py"
 
@@ -107,6 +107,14 @@ class Run:
         self.process.wait()
         self.phase()  # reads the lines written before the kill
 
+    def finish(self, timeout: float) -> int:
+        """Wait for the process to exit; its exit status."""
+        try:
+            return self.process.wait(max(0.0, self.started + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise TimeoutError(f"{self.name}: no exit after {timeout:.0f} s") from None
+
     def watch(self, target, timeout: float, poll: float = 0.001) -> bool:
         """Poll until ``target`` fires (kill; True) or the process exits (False)."""
         deadline = self.started + timeout
@@ -143,39 +151,37 @@ def landed(run: Run) -> str:
 # asking again (0: ask again at once).
 
 
-@dataclass
-class AtTime:
-    """Kill ``delay`` seconds after launch."""
+# The order phases come in: (segment, iteration, rank within the iteration).
+_ORDER = {"launch": (0, 0), "start": (0, 1), "setup": (0, 2), "step": (1, 0),
+          "extensions": (1, 1), "data": (1, 2), "finish": (2, 0)}  # fmt: skip
 
-    delay: float
 
-    def wait(self, run: Run, now: float) -> float | None:
-        left = run.started + self.delay - now
-        return None if left <= 0 else left
-
-    def __str__(self) -> str:
-        return f"at {self.delay:.1f} s"
+def progress(phase: str, iteration: int) -> tuple[int, int, int]:
+    """A key that grows as a run moves through its phases."""
+    segment, rank = _ORDER[phase]
+    return segment, iteration if segment == 1 else 0, rank
 
 
 @dataclass
-class DuringStep:
-    """Kill ``delay`` seconds into the updater's step of ``iteration``."""
+class AtPhase:
+    """Kill ``delay`` seconds after the run reached ``phase`` of ``iteration``."""
 
+    phase: str
     iteration: int
     delay: float
     _since: float | None = None
 
     def wait(self, run: Run, now: float) -> float | None:
-        phase, iteration = run.phase()
         if self._since is None:
-            if iteration < self.iteration or (iteration == self.iteration and phase != "step"):
+            if progress(*run.phase()) < progress(self.phase, self.iteration):
                 return 0.001
             self._since = now
         left = self._since + self.delay - now
         return None if left <= 0 else left
 
     def __str__(self) -> str:
-        return f"step {self.iteration} +{self.delay * 1000:.0f} ms"
+        where = self.phase if progress(self.phase, 0)[0] != 1 else f"{self.phase} {self.iteration}"
+        return f"{where} +{self.delay * 1000:.0f} ms"
 
 
 @dataclass

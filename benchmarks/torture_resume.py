@@ -32,8 +32,10 @@ import shutil
 import statistics
 import tempfile
 import time
+from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import ignite
@@ -42,12 +44,12 @@ from results_file import write_section
 from torture_compare import all_differences, differences
 from torture_kill import (
     AfterLogLine,
-    AtTime,
+    AtPhase,
     DuringSnapshotWrite,
-    DuringStep,
     Run,
     done_epochs,
     landed,
+    progress,
     temporary_files,
 )
 
@@ -69,18 +71,20 @@ NAMES = {"gan": "GAN", "seq2seq": "seq2seq"}
 
 @dataclass
 class Timeline:
-    """What the reference run took: seconds before training, in it and after it."""
+    """The reference run's phases: (phase, iteration, seconds) in order, from launch to
+    exit, and what its steps and snapshot writes took."""
 
-    startup: float
-    training: float
-    shutdown: float
-    iterations: int
+    segments: list[tuple[str, int, float]]
     step: float  # median seconds of one updater step
     snapshot_write: float  # shortest time a snapshot's temporary file was seen
 
     @property
+    def seconds(self) -> float:
+        return sum(seconds for _, _, seconds in self.segments)
+
+    @property
     def epoch_length(self) -> int:
-        return self.iterations // EPOCHS
+        return max(i for phase, i, _ in self.segments if phase == "step") // EPOCHS
 
 
 def uninterrupted(kind: str, work: Path, name: str, timeout: float = 1800) -> Timeline:
@@ -96,17 +100,15 @@ def uninterrupted(kind: str, work: Path, name: str, timeout: float = 1800) -> Ti
             return 0.0005
 
     run.watch(Observe(), timeout)
+    ended = time.monotonic()
     if run.process.returncode != 0:
         raise SystemExit(f"the uninterrupted {kind} run failed: {run.output_tail()}")
-    stamps = {phase: stamp for stamp, phase, _ in reversed(run.phases)}
-    ends = {phase: stamp for stamp, phase, _ in run.phases}
+    lines = [(run.started, "launch", 0), *run.phases]
+    stamps = [t for t, _, _ in lines[1:]] + [ended]
     starts = {i: t for t, p, i in run.phases if p == "step"}
     steps = [t - starts[i] for t, p, i in run.phases if p == "extensions" and i in starts]
     return Timeline(
-        startup=stamps["setup"] - run.started,
-        training=ends["finish"] - stamps["setup"],
-        shutdown=time.monotonic() - ends["finish"],
-        iterations=max(starts),
+        segments=[(p, i, end - t) for (t, p, i), end in zip(lines, stamps, strict=True)],
         step=statistics.median(steps),
         snapshot_write=min((b - a for a, b in seen.values()), default=0.0),
     )
@@ -118,13 +120,21 @@ def make_target(kind: str, u: float, v: float, timeline: Timeline, done: int):
     length, left = timeline.epoch_length, EPOCHS - done
     epoch = done + 1 + int(u * left)
     if kind == "step":
-        return DuringStep(done * length + 1 + int(u * left * length), v * 0.9 * timeline.step)
+        return AtPhase("step", done * length + 1 + int(u * left * length), v * 0.9 * timeline.step)
     if kind == "snapshot":
         return DuringSnapshotWrite(epoch * length, v * 0.8 * timeline.snapshot_write)
     if kind == "log":
         return AfterLogLine(epoch, v * 0.02)
-    seconds = timeline.startup + timeline.training * left / EPOCHS + timeline.shutdown
-    return AtTime(u * seconds)
+    # A uniform instant of the reference's wall time (what a resumed run still has to
+    # do), as the phase it was in and the time into it: the machine's load varies, the
+    # order of phases does not.
+    segments = [(p, i, t) for p, i, t in timeline.segments
+                if progress(p, i)[0] != 1 or i > done * length]  # fmt: skip
+    ends = list(accumulate(t for _, _, t in segments))
+    index = min(bisect(ends, u * ends[-1]), len(segments) - 1)
+    phase, iteration, seconds = segments[index]
+    instant = u * ends[-1] - (ends[index] - seconds)
+    return AtPhase(phase, iteration, instant)
 
 
 @dataclass
@@ -179,9 +189,8 @@ def trial(kind: str, number: int, plan, timeline: Timeline, work: Path, timeout:
         kills.append((str(target), landed(run)))
     leftovers = len(temporary_files(out))
     run = Run([*argv, "--resume"], work, f"attempt{attempt}")
-    run.watch(AtTime(float("inf")), timeout)
-    if run.process.returncode != 0:
-        found = [f"resume exit {run.process.returncode}: {run.output_tail()}"]
+    if status := run.finish(timeout):
+        found = [f"resume exit {status}: {run.output_tail()}"]
     else:
         found = differences(work.parent / "reference.out", out, ignore)
     return Trial(number, kills, attempt, found, leftovers, time.monotonic() - start)
@@ -269,14 +278,19 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="torture_resume_"))
     rng, began = random.Random(args.seed), time.monotonic()
     results: dict[str, list[Trial]] = {}
+    ignored: list[str] = []  # per run, the places where the control run differs
     for kind in [args.only] if args.only else list(COMMANDS):
         if kind == "gan":  # trains the metric classifier once, outside the timed runs
             from ignite_gen.metrics.classifier import load_classifier
 
             load_classifier()
         timeline, ignore = control(kind, root / kind)
-        timeout = 10 * (timeline.startup + timeline.training + timeline.shutdown) + 60
-        print(f"{kind} reference: {timeline}", flush=True)
+        if ignore:
+            ignored.append(f"{NAMES[kind]}: {', '.join(f'`{p}`' for p in sorted(ignore))}")
+        timeout = 10 * timeline.seconds + 60
+        print(f"{kind} reference: {timeline.seconds:.0f} s, {timeline.epoch_length} "
+              f"iterations an epoch, steps {timeline.step:.3f} s, snapshot writes "
+              f"{timeline.snapshot_write:.3f} s", flush=True)  # fmt: skip
         results[kind] = []
         for number, plan in enumerate(plans(args.trials, rng), 1):
             work = root / kind / f"trial_{number:02d}"
@@ -296,6 +310,9 @@ def main() -> int:
         print(f"run directories kept in {root}")
     if args.write:
         head = f"{summary(results)} ({minutes:.0f} minutes, seed {args.seed})."
+        if ignored:
+            head += " Not compared, as two uninterrupted runs differ there too: "
+            head += "; ".join(ignored) + "."
         write_section("torture-resume", "Torture resume (`torture_resume.py`)",
                       f"{head}\n\n{landings(results)}\n\n{text}")  # fmt: skip
     return 0 if all(r.identical for rs in results.values() for r in rs) else 1
