@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Iterator
 
 from ..errors import UserError
 
@@ -45,6 +46,9 @@ __all__ = ["GRAMMAR_VERSION", "grammar_pairs"]
 GRAMMAR_VERSION = "1"
 
 # (japanese, english, person): person "3" is third person singular.
+_Person = tuple[str, str, str]
+# (masu stem, base, third person, past, animals may do it, objects or places)
+_Verb = tuple[str, str, str, str, bool, list[tuple[str, str]]]
 _PEOPLE = [
     ("私", "I", "1"),
     ("あなた", "you", "2"),
@@ -157,7 +161,9 @@ def _japanese(text: str, question: bool) -> str:
     return text + ("か。" if question else "。")
 
 
-def _verb_clause(person, verb, tense, negative, question):
+def _verb_clause(
+    person: _Person, verb: _Verb, tense: str, negative: bool, question: bool
+) -> list[str]:
     """The English subject-and-verb words, in order, for one tense, polarity and mood."""
     _, base, third, past, _, _ = verb
     subject, who = person[1], person[2]
@@ -171,7 +177,7 @@ def _verb_clause(person, verb, tense, negative, question):
     return [subject, past if tense == "past" else third if who == "3" else base]
 
 
-def _verb_pairs():
+def _verb_pairs() -> Iterator[tuple[str, str]]:
     ending = {(False, False): "ます", (True, False): "ません", (False, True): "ました",
               (True, True): "ませんでした"}  # fmt: skip
     for table, particle in ((_TRANSITIVE, "を"), (_INTRANSITIVE, "")):
@@ -191,11 +197,11 @@ def _verb_pairs():
                             yield _japanese(ja, question), _english(en, question)
 
 
-def _like_pairs():
+def _like_pairs() -> Iterator[tuple[str, str]]:
     ending = {("present", False): "好きです", ("present", True): "好きではありません",
               ("past", False): "好きでした",
               ("past", True): "好きではありませんでした"}  # fmt: skip
-    like = ("", "like", "likes", "liked", True, [])
+    like: _Verb = ("", "like", "likes", "liked", True, [])
     for person in _PEOPLE + _ANIMALS:
         for thing_ja, thing_en in _LIKED:
             for tense, negative, question in _FORMS:
@@ -219,7 +225,7 @@ def _adjective_ja(adjective: str, tense: str, negative: bool) -> str:
                    ("past", True): "くなかったです"}[tense, negative]  # fmt: skip
 
 
-def _adjective_pairs():
+def _adjective_pairs() -> Iterator[tuple[str, str]]:
     for noun_ja, noun_en, adjectives in _NOUNS:
         for det_ja, det_en in _DETERMINERS:
             for adjective in adjectives:

@@ -62,7 +62,8 @@ class JapaneseTokenizer:
     def __call__(self, text: str) -> list[str]:
         if self._tagger is None:
             self._tagger = self._start()
-        return self._tagger.parse(unicodedata.normalize("NFKC", text)).split()
+        words: list[str] = self._tagger.parse(unicodedata.normalize("NFKC", text)).split()
+        return words
 
     def config(self) -> dict[str, Any]:
         """A dict of plain values that :func:`tokenizer_from_config` turns back into this."""

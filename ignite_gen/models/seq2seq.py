@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -110,7 +112,9 @@ class Seq2Seq(nn.Module):
         weights = scores.masked_fill(~mask.unsqueeze(1), float("-inf")).softmax(dim=-1)
         return weights @ memory
 
-    def _luong_output(self, outputs: torch.Tensor, memory, mask) -> torch.Tensor:
+    def _luong_output(
+        self, outputs: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
         if self.attention == "none":
             return outputs
         context = self._attend(self.score(outputs) @ memory.transpose(1, 2), memory, mask)
@@ -148,7 +152,8 @@ class Seq2Seq(nn.Module):
                 steps.append(logits)
             return torch.stack(steps, dim=1)
         outputs, _ = self.decoder(self.dropout(self.tgt_embed(tgt_in)), state)
-        return self.output(self.dropout(self._luong_output(outputs, memory, mask)))
+        features = self._luong_output(outputs, memory, mask)
+        return cast(torch.Tensor, self.output(self.dropout(features)))
 
 
 def smoothed_token_loss(

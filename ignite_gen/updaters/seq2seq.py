@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -38,7 +38,7 @@ class Seq2SeqUpdater(Updater):
 
     def __init__(
         self,
-        iterator: Iterable,
+        iterator: Iterable[Any],
         model: Seq2Seq,
         optimizer: torch.optim.Optimizer,
         device: str | torch.device | None = "auto",
@@ -79,11 +79,14 @@ class Seq2SeqUpdater(Updater):
         progress = min(1.0, self.iteration / self.schedule_iterations)  # type: ignore[operator]
         return self.teacher_forcing + (self.teacher_forcing_end - self.teacher_forcing) * progress
 
-    def decode(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor, p: float):
+    def decode(
+        self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor, p: float
+    ) -> torch.Tensor:
         """Logits (B, T, V) for decoder inputs ``tgt_in`` under teacher forcing ratio ``p``."""
-        model: Seq2Seq = self.models["main"]
+        model = cast(Seq2Seq, self.models["main"])
         if p == 1.0 and model.attention != "bahdanau":
-            return model(src, lengths, tgt_in)
+            logits: torch.Tensor = model(src, lengths, tgt_in)
+            return logits
         memory, state, mask = model.encode(src, lengths)
         tokens, steps = tgt_in[:, 0], []
         for t in range(tgt_in.shape[1]):
@@ -101,6 +104,5 @@ class Seq2SeqUpdater(Updater):
             logits = self.decode(src, lengths, tgt[:, :-1], p)
             loss, nll = smoothed_token_loss(logits.float(), tgt[:, 1:], self.label_smoothing)
         self.step("main", loss)
-        nll = nll.detach()
         report({"main/loss": nll, "main/perplexity": nll.exp()})
         report({"main/teacher_forcing": p})
