@@ -16,6 +16,7 @@ from ignite_gen.data import (
     grammar_pairs,
     split_pairs,
 )
+from ignite_gen.data.casing import Casing
 from ignite_gen.models import Seq2Seq
 
 
@@ -29,11 +30,13 @@ def main() -> None:
     torch.manual_seed(0)
 
     ja, en = JapaneseTokenizer(), EnglishTokenizer()
-    train, valid, _ = split_pairs(grammar_pairs(args.pairs), valid=0.1, test=0.1)
-    train = [(ja(s), en(t)) for s, t in train]
-    valid = [(ja(s), en(t)) for s, t in valid]
+    train_text, valid_text, _ = split_pairs(grammar_pairs(args.pairs), valid=0.1, test=0.1)
+    train = [(ja(s), en(t)) for s, t in train_text]
+    valid = [(ja(s), en(t)) for s, t in valid_text]
     src_vocab = Vocabulary.build(s for s, _ in train)
     tgt_vocab = Vocabulary.build(t for _, t in train)
+    # How the training targets write each word ("Tokyo", "I"): the vocabulary is lower-case.
+    casing = Casing.learn(en.cased(t) for _, t in train_text)
     encode = lambda part: [  # noqa: E731
         (src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t in part
     ]
@@ -48,7 +51,12 @@ def main() -> None:
     )
     trainer = Trainer(updater, stop_trigger=(args.epochs, "epoch"), out=args.out)
     valid_loader = BucketLoader(encode(valid), batch_size=64, shuffle=False)
-    trainer.extend(extensions.TranslationEvaluator(valid_loader, src_vocab, tgt_vocab, show=2))
+    references = [t for _, t in valid_text]  # BLEU against the English as written
+    trainer.extend(
+        extensions.TranslationEvaluator(
+            valid_loader, src_vocab, tgt_vocab, references, casing=casing, show=2
+        )
+    )
     trainer.extend(extensions.LogReport())
     trainer.extend(extensions.PrintReport(["epoch", "main/loss", "validation/main/bleu"]))
     trainer.extend(extensions.snapshot(n_retains=1))

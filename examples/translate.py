@@ -6,11 +6,7 @@ python examples/translate.py result/seq2seq/snapshot_epoch_0010.pt "猫は牛乳
 
 import argparse
 
-import torch
-
-from ignite_gen import load_snapshot
-from ignite_gen.data import Vocabulary, detokenize_english, tokenizer_from_config
-from ignite_gen.models import beam_search
+from ignite_gen.cli.translate import load_translation_snapshot
 
 
 def main() -> None:
@@ -20,16 +16,11 @@ def main() -> None:
     parser.add_argument("--beam", type=int, default=5)
     args = parser.parse_args()
 
-    snap = load_snapshot(args.snapshot)  # on the CPU; the training data is not needed
-    model = snap.model("main")
-    tokenize = tokenizer_from_config(snap.metadata["src_tokenizer"])
-    src_vocab = Vocabulary.from_state_dict(snap.metadata["src_vocab"])
-    tgt_vocab = Vocabulary.from_state_dict(snap.metadata["tgt_vocab"])
-    for sentence in args.sentences:
-        ids = src_vocab.encode(tokenize(sentence))
-        src, lengths = torch.tensor([ids]), torch.tensor([len(ids)])
-        (best,) = beam_search(model, src, lengths, beam=args.beam)
-        print(f"{sentence} -> {detokenize_english(tgt_vocab.decode(best))}")
+    # The model, tokenizers, vocabularies and casing, on the CPU; no training data needed.
+    loaded = load_translation_snapshot(args.snapshot)
+    translations = loaded.translate(args.sentences, beam=args.beam)
+    for sentence, english in zip(args.sentences, translations, strict=True):
+        print(f"{sentence} -> {english}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,13 @@ import re
 import shutil
 
 import pytest
+import torch
 from conftest import assert_one_line_error, run_cli
+
+from ignite_gen import Seq2SeqUpdater, Trainer, load_snapshot
+from ignite_gen.cli.translate import load_translation_snapshot, translate
+from ignite_gen.data.vocab import EOS
+from ignite_gen.models.seq2seq import Seq2Seq
 
 TATOEBA = "/work/shared/data/jpn-eng/jpn-eng.tsv"
 SENTENCES = ["私は本を読みます。", "彼は学校に行きました。", "猫です。"]
@@ -60,6 +66,85 @@ def test_translate_any_epoch_on_cpu_without_the_data(snapshots_without_data, tmp
     assert_english_lines(run_cli("translate", snap, *SENTENCES, **away), len(SENTENCES))
     piped = run_cli("translate", snap, input="\n".join(SENTENCES) + "\n", **away)
     assert_english_lines(piped, len(SENTENCES))
+
+
+NAMES = ("Tom", "Tokyo", "Japan")
+
+
+@pytest.fixture(scope="module")
+def names_run(tmp_path_factory):
+    """The snapshot of a short run on Tatoeba pairs (read here, at test time) whose English
+    names a person, a city or a country, and those pairs."""
+    if not os.path.exists(TATOEBA):
+        pytest.skip(f"{TATOEBA} is not here")
+    work = tmp_path_factory.mktemp("names")
+    with open(TATOEBA, encoding="utf-8") as source:
+        lines = [line.rstrip("\n") for line in source]
+    picked = []
+    for name in NAMES:
+        short = [line for line in lines if len(line.split("\t")[0]) < 25]
+        picked += [line for line in short if re.search(rf"\b{name}\b", line.split("\t")[0])][:12]
+    (work / "names.tsv").write_text("\n".join(picked) + "\n", "utf-8")
+    # Small batches, a high constant learning rate and no regularisation: the model
+    # learns these few pairs by heart in a few epochs.
+    args = ["--hidden", "64", "--embed", "64", "--batch-size", "4", "--lr", "0.01"]
+    args += ["--dropout", "0", "--min-freq", "1", "--lr-schedule", "constant"]
+    args += ["--label-smoothing", "0", "--teacher-forcing", "1", "--n-retains", "1"]
+    result = run_cli("train", "seq2seq", "--data", str(work / "names.tsv"), *args,
+                     "--epochs", "8", "--device", "cpu", "--no-progress",
+                     "--out", str(work / "out"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pairs = [tuple(line.split("\t")[:2]) for line in picked]
+    return work / "out" / "snapshot_epoch_0008.pt", [(ja, en) for en, ja in pairs]
+
+
+def names_in(lines: list[str]) -> dict[str, int]:
+    """How often each of :data:`NAMES` occurs as a word, written exactly so."""
+    return {name: sum(len(re.findall(rf"\b{name}\b", line)) for line in lines) for name in NAMES}
+
+
+def test_translate_writes_names_as_the_training_data_does(names_run):
+    snap, pairs = names_run
+    assert load_snapshot(snap).metadata["tgt_casing"]["forms"]["tokyo"] == "Tokyo"
+    result = run_cli("translate", str(snap), input="\n".join(ja for ja, _ in pairs) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(pairs)
+    assert all(count > 0 for count in names_in(lines).values()), lines
+    lower = " ".join(lines)
+    assert not re.search(r"\b(tom|tokyo|japan)\b", lower), lines
+
+
+def test_snapshots_without_a_casing_still_translate(names_run, tmp_path):
+    """Snapshots written before the casing was recorded translate as they did: in lower
+    case, but for the first letter and "I"."""
+    snap = load_snapshot(names_run[0])
+    metadata = {k: v for k, v in snap.metadata.items() if k not in ("tgt_casing", "argv")}
+    model = snap.model("main")
+    batch = (torch.tensor([[4, 2]]), torch.tensor([2]), torch.tensor([[1, 4, 2]]))
+    updater = Seq2SeqUpdater([batch], model, torch.optim.Adam(model.parameters()), device="cpu")
+    old = Trainer(updater, (1, "epoch"), out=tmp_path, metadata=metadata).save(tmp_path / "old.pt")
+    assert "tgt_casing" not in load_snapshot(old).metadata
+    sentences = [ja for ja, _ in names_run[1]]
+    cased, lower = (translate(file, sentences) for file in (names_run[0], old))
+    assert [line.lower() for line in cased] == [line.lower() for line in lower]
+    assert names_in(cased) != {name: 0 for name in NAMES}
+    assert names_in([line[1:] for line in lower]) == {name: 0 for name in NAMES}
+
+
+def test_a_source_longer_than_max_len_keeps_its_end_marker(names_run, monkeypatch):
+    loaded = load_translation_snapshot(names_run[0])
+    assert loaded.max_len == 30
+    long = "トムは東京にいます。" * 10
+    ids = loaded.encode(long)
+    assert len(ids) == 31 and ids[-1] == EOS and ids[:30] == loaded.encode(long[:100])[:30]
+    # What the model reads: the same ids, <eos> last.
+    seen = []
+    original = Seq2Seq.encode
+    monkeypatch.setattr(Seq2Seq, "encode", lambda self, src, lengths: seen.append(src.tolist())
+                        or original(self, src, lengths))  # fmt: skip
+    assert len(translate(names_run[0], [long])) == 1
+    assert seen == [[ids]]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+import sacrebleu
 import torch
 
 from ignite_gen import Seq2SeqUpdater, Trainer
@@ -14,33 +15,43 @@ from ignite_gen.data import (
     EnglishTokenizer,
     JapaneseTokenizer,
     Vocabulary,
+    detokenize_english,
     grammar_pairs,
 )
+from ignite_gen.data.casing import Casing
+from ignite_gen.errors import ArgumentError, ArgumentTypeError
 from ignite_gen.extensions import LogReport, TranslationEvaluator
 from ignite_gen.metrics.translation import translation_scores
 from ignite_gen.models import Seq2Seq, greedy_decode
 
 
 def encoded_corpus(n: int):
+    """Encoded grammar pairs, the vocabularies, the English as written and its casing."""
     ja, en = JapaneseTokenizer(), EnglishTokenizer()
-    pairs = [(ja(s), en(t)) for s, t in grammar_pairs(n, seed=1)]
+    text = grammar_pairs(n, seed=1)
+    pairs = [(ja(s), en(t)) for s, t in text]
     src_vocab = Vocabulary.build([s for s, _ in pairs])
     tgt_vocab = Vocabulary.build([t for _, t in pairs])
     encoded = [(src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t in pairs]
-    return encoded, src_vocab, tgt_vocab
+    english = [t for _, t in text]
+    return encoded, src_vocab, tgt_vocab, english, Casing.learn(en.cased(t) for t in english)
 
 
 def test_evaluator_reports_scores_and_writes_translations(tmp_path):
-    encoded, src_vocab, tgt_vocab = encoded_corpus(240)
+    encoded, src_vocab, tgt_vocab, english, casing = encoded_corpus(240)
     train = BucketLoader(encoded[:200], batch_size=20, seed=0)
     valid = BucketLoader(encoded[200:], batch_size=20, shuffle=False)
+    references = english[200:]
     torch.manual_seed(0)
     model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=32, hidden=32)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     updater = Seq2SeqUpdater(train, model, opt, device="cpu", teacher_forcing=1.0)
     trainer = Trainer(updater, (2, "epoch"), out=tmp_path)
     shown = io.StringIO()
-    trainer.extend(TranslationEvaluator(valid, src_vocab, tgt_vocab, show=2, out=shown))
+    evaluator = TranslationEvaluator(
+        valid, src_vocab, tgt_vocab, references, casing=casing, show=2, out=shown
+    )
+    trainer.extend(evaluator)
     trainer.extend(LogReport())
     trainer.run()
 
@@ -48,17 +59,18 @@ def test_evaluator_reports_scores_and_writes_translations(tmp_path):
     assert records[1]["validation/main/loss"] < records[0]["validation/main/loss"]
     assert model.training  # the evaluator put the model back in training mode
     model.eval()
-    hyps, refs = [], []
-    with torch.no_grad():
-        for src, lengths, tgt in valid:
-            hyps += [tgt_vocab.decode(h) for h in greedy_decode(model, src, lengths)]
-            refs += [tgt_vocab.decode(r) for r in tgt[:, 1:].tolist()]
-    expected = translation_scores(hyps, refs)
-    assert abs(records[1]["validation/main/bleu"] - expected["bleu"]) < 1e-9
-    assert abs(records[1]["validation/main/chrf"] - expected["chrf"]) < 1e-9
+    hyps = []
+    with torch.no_grad():  # one sentence at a time, in the order of the pairs
+        for src, _ in valid.pairs:
+            (ids,) = greedy_decode(model, torch.tensor([src]), torch.tensor([len(src)]))
+            hyps.append(detokenize_english(tgt_vocab.decode(ids), casing))
+    # sacrebleu's defaults: cased, against the English as written.
+    assert records[1]["validation/main/bleu"] == sacrebleu.corpus_bleu(hyps, [references]).score
+    assert records[1]["validation/main/chrf"] == sacrebleu.corpus_chrf(hyps, [references]).score
 
-    text = (tmp_path / "translations" / "epoch_0002.txt").read_text()
-    assert text.count("src: ") == 40 and text.count("hyp: ") == 40
+    lines = (tmp_path / "translations" / "epoch_0002.txt").read_text().splitlines()
+    assert lines[1::4] == [f"ref: {r}" for r in references]
+    assert lines[2::4] == [f"hyp: {h}" for h in hyps]
     assert shown.getvalue().count("ref: ") == 4  # two shown per epoch
 
 
@@ -70,10 +82,11 @@ class Echo(torch.nn.Module):
         self.vocab = vocab
 
     def encode(self, src, lengths):
-        return src, torch.zeros(len(src), dtype=torch.long), None
+        # The state is the step, one per sentence, shaped (layers, batch) as a GRU's is.
+        return src, torch.zeros(1, len(src), dtype=torch.long), src != 0
 
     def decode_step(self, tokens, step, memory, mask):
-        token = memory.gather(1, step.clamp(max=memory.shape[1] - 1)[:, None]).squeeze(1)
+        token = memory.gather(1, step[0].clamp(max=memory.shape[1] - 1)[:, None]).squeeze(1)
         return torch.nn.functional.one_hot(token, self.vocab).float(), step + 1
 
     def forward(self, src, lengths, tgt_in):
@@ -81,35 +94,64 @@ class Echo(torch.nn.Module):
         return torch.nn.functional.one_hot(echo[:, : tgt_in.shape[1]], self.vocab).float()
 
 
-def test_references_outside_the_vocabulary_are_not_matched_by_unk():
-    references = [["i", "saw", "two", "zebras", "."], ["tom", "ran", "."], ["i", "saw", "it", "."]]
-    vocab = Vocabulary.build([["i", "saw", "it", "two", "tom", "ran", "."]])
-    # The model answers each reference as the vocabulary spells it: "zebras" is <unk>.
-    pairs = [(vocab.encode(r), vocab.encode(r, add_sos=True)) for r in references]
-    loader = BucketLoader(pairs, batch_size=2, shuffle=False)
-    assert loader.batch_indices() == [[2, 1], [0]]  # sorted by length: not the pairs' order
-    echo = Echo(len(vocab))
-
-    mapped = TranslationEvaluator(loader, vocab, vocab).evaluate(echo, torch.device("cpu"))
-    # Through the ids the reference reads <unk> where it says "zebras".
-    assert ["i", "saw", "two", "<unk>", "."] in [t[1] for t in mapped["triples"]]
-
-    honest = TranslationEvaluator(loader, vocab, vocab, references=references)
-    result = honest.evaluate(echo, torch.device("cpu"))
-    assert result["bleu"] < 100.0 and result["chrf"] < 100.0
-    assert [t[1] for t in result["triples"]] == references
-    # The decoders never emit <unk>: the echo ends where it would have.
-    assert result["triples"][0][2] == ["i", "saw", "two"]
-    hyps = [t[2] for t in result["triples"]]
-    assert {k: result[k] for k in ("bleu", "chrf")} == translation_scores(hyps, references)
+REFERENCES = ["I saw two zebras.", "Tom went to Tokyo.", "I saw Tom in the station."]
 
 
-def test_references_need_an_unshuffled_bucket_loader():
-    encoded, src_vocab, tgt_vocab = encoded_corpus(10)
-    references = [["a"]] * 10
-    shuffled = BucketLoader(encoded, batch_size=4, shuffle=True)
-    with pytest.raises(ValueError, match="shuffle=False"):
-        TranslationEvaluator(shuffled, src_vocab, tgt_vocab, references=references)
-    with pytest.raises(ValueError, match="9 references for 10 pairs"):
-        loader = BucketLoader(encoded, batch_size=4, shuffle=False)
-        TranslationEvaluator(loader, src_vocab, tgt_vocab, references=references[:9])
+def echo_evaluator(casing=None, references=REFERENCES, **options):
+    """An evaluator whose model answers each reference as the vocabulary spells it (a
+    word outside it is <unk>, which the decoders never emit: the output ends there)."""
+    en = EnglishTokenizer()
+    vocab = Vocabulary.build([["i", "saw", "two", "tom", "went", "to", "tokyo", "in", "the"],
+                              ["station", "."]])  # fmt: skip
+    pairs = [(vocab.encode(en(r)), vocab.encode(en(r), add_sos=True)) for r in references]
+    loader = BucketLoader(pairs, batch_size=2, shuffle=False, **options)
+    return TranslationEvaluator(loader, vocab, vocab, references, casing=casing), Echo(len(vocab))
+
+
+def test_bleu_is_sacrebleus_default_against_the_references_as_written():
+    casing = Casing.learn(EnglishTokenizer().cased(r) for r in REFERENCES)
+    evaluator, echo = echo_evaluator(casing)
+    assert evaluator.loader.batch_indices() == [[1, 0], [2]]  # not the order of the pairs
+    result = evaluator.evaluate(echo, torch.device("cpu"))
+    hyps = ["I saw two", "Tom went to Tokyo.", "I saw Tom in the station."]
+    assert [t[2] for t in result["triples"]] == hyps
+    assert [t[1] for t in result["triples"]] == REFERENCES
+    assert result["bleu"] == sacrebleu.corpus_bleu(hyps, [REFERENCES]).score
+    assert result["chrf"] == sacrebleu.corpus_chrf(hyps, [REFERENCES]).score
+    assert translation_scores(hyps, REFERENCES) == {k: result[k] for k in ("bleu", "chrf")}
+    assert 0 < result["bleu"] < 100
+
+    # Without a casing the output stays lower-case, and the cased BLEU says so.
+    lower = echo_evaluator()[0].evaluate(echo, torch.device("cpu"))
+    assert [t[2] for t in lower["triples"]][1:] == [
+        "Tom went to tokyo.",
+        "I saw tom in the station.",
+    ]
+    assert lower["bleu"] < result["bleu"]
+
+
+def test_evaluator_decodes_in_large_batches():
+    evaluator, echo = echo_evaluator()
+    steps = []
+    original = echo.decode_step
+    echo.decode_step = lambda tokens, *args: steps.append(len(tokens)) or original(tokens, *args)
+    evaluator.evaluate(echo, torch.device("cpu"))
+    # All three sentences in one batch (the loader's batches hold two). Outputs end
+    # (<eos>) after 4, 6 and 8 steps; once only one of three is left, the batch shrinks.
+    assert steps == [3, 3, 3, 3, 3, 3, 1, 1]
+
+
+def test_bad_arguments_name_themselves():
+    encoded, src_vocab, tgt_vocab, english, _ = encoded_corpus(10)
+    loader = BucketLoader(encoded, batch_size=4, shuffle=False)
+    tokens = [EnglishTokenizer()(e) for e in english]
+    with pytest.raises(ArgumentTypeError, match="references: expected the English sentences"):
+        TranslationEvaluator(loader, src_vocab, tgt_vocab, tokens)
+    with pytest.raises(ArgumentError, match="references: 9 references for 10 pairs"):
+        TranslationEvaluator(loader, src_vocab, tgt_vocab, english[:9])
+    with pytest.raises(ArgumentTypeError, match="loader: expected a BucketLoader"):
+        TranslationEvaluator(list(loader), src_vocab, tgt_vocab, english)
+    with pytest.raises(ArgumentError, match="beam must be at least 1"):
+        TranslationEvaluator(loader, src_vocab, tgt_vocab, english, beam=0)
+    with pytest.raises(ArgumentTypeError, match="hypotheses: expected a sequence of sentences"):
+        translation_scores([["i", "saw"]], ["I saw."])

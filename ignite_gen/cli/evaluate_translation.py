@@ -15,13 +15,25 @@ from ..data import BucketLoader, split_pairs
 from ..errors import UserError
 from ..extensions.translation_evaluator import TranslationEvaluator, translation_lines
 from ..snapshot import Snapshot
+from ..updaters import resolve_device
+from .argtypes import at_least
 from .seq2seq import load_pairs
 from .translate import check_beam, load_translation_snapshot
 
-__all__ = ["SPLITS", "add_arguments", "evaluate_translation", "run", "select_split"]
+__all__ = ["SPLITS", "add_arguments", "evaluate_translation", "output_limit", "run", "select_split"]
 
 SPLITS = ("all", "train", "valid", "test")
 _MIN_OUTPUT = 50  # output tokens allowed for any sentence; long sources get twice their length
+
+
+def output_limit(sources: Sequence[Sequence[int]]) -> int:
+    """The output tokens ``evaluate`` allows: twice the longest source, at least 50.
+
+    Example:
+        >>> output_limit([[5, 2], [6] * 40])
+        80
+    """
+    return max(_MIN_OUTPUT, 2 * max(len(source) for source in sources))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,18 +52,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-pairs",
-        type=int,
+        type=at_least(1),
         default=None,
         metavar="N",
         help="the first N pairs, split as training did",
     )
     group.add_argument(
-        "--beam", type=int, default=1, metavar="K", help="beam width; 1 is greedy (default)"
+        "--beam", type=at_least(1), default=1, metavar="K", help="beam width; 1 is greedy (default)"
     )
     group.add_argument(
         "--length-penalty", type=float, default=1.0, help="beam length penalty (default 1.0)"
     )
-    group.add_argument("--batch-size", type=int, default=64, help="sentences a batch (default 64)")
+    group.add_argument(
+        "--batch-size",
+        type=at_least(1),
+        default=64,
+        help="sentences a batch for the loss (default 64); decoding takes 500 at once",
+    )
     group.add_argument("--out", type=Path, metavar="FILE", help="write src/ref/hyp lines to FILE")
 
 
@@ -72,10 +89,13 @@ def evaluate_translation(
     device: str | torch.device = "cpu",
 ) -> dict[str, Any]:
     """``{"bleu", "chrf", "loss", "triples"}`` of a seq2seq snapshot on ``(Japanese,
-    English)`` pairs: sources tokenized and encoded as the snapshot says (unknown words
-    become ``<unk>``), none dropped for length, references the tokenized English as
-    written. ``triples`` are ``(source, reference, hypothesis)`` tokens in pair order;
-    ``loss`` is per target token, against the vocabulary-mapped English.
+    English)`` pairs. Sources are prepared as ``translate`` does (tokenized, cut to the
+    run's ``max_len`` tokens, unknown words as ``<unk>``) and decoded the same way, in
+    the same batches; no pair is dropped. BLEU and chrF are
+    sacrebleu's defaults against the English as written. ``triples`` are ``(Japanese,
+    English, hypothesis)`` strings in pair order; ``loss`` is per target token, against
+    the vocabulary-mapped English, in batches of ``batch_size``. Outputs may run to twice
+    the longest source, at least 50 tokens.
 
     Example:
         >>> evaluate_translation("result/snapshot_epoch_0010.pt", read_tsv("test.tsv"))["bleu"]
@@ -85,27 +105,27 @@ def evaluate_translation(
     if batch_size < 1:
         raise UserError(f"--batch-size {batch_size}: it must be at least 1")
     loaded = load_translation_snapshot(file, device)
-    sources = [loaded.src_tokenizer(japanese) for japanese, _ in pairs]
-    references = [loaded.tgt_tokenizer(english) for _, english in pairs]
     encoded = [
-        (loaded.src_vocab.encode(s), loaded.tgt_vocab.encode(r, add_sos=True))
-        for s, r in zip(sources, references, strict=True)
-    ]
+        (loaded.encode(japanese), loaded.tgt_vocab.encode(loaded.tgt_tokenizer(english),
+                                                          add_sos=True))
+        for japanese, english in pairs
+    ]  # fmt: skip
     evaluator = TranslationEvaluator(
         BucketLoader(encoded, batch_size, shuffle=False),
         loaded.src_vocab,
         loaded.tgt_vocab,
+        [english for _, english in pairs],
+        casing=loaded.casing,
         beam=beam,
         length_penalty=length_penalty,
-        max_len=max(_MIN_OUTPUT, 2 * max(len(s) for s in sources)),
-        references=references,
+        max_len=output_limit([source for source, _ in encoded]),
     )
     with torch.no_grad():
-        result = evaluator.evaluate(loaded.model, torch.device(device))
-    # The evaluator's sources went through the vocabulary; show the words as tokenized.
+        result = evaluator.evaluate(loaded.model, loaded.device)
+    # The evaluator's sources went through the vocabulary; show the Japanese as written.
     result["triples"] = [
-        (source, reference, hypothesis)
-        for source, (_, reference, hypothesis) in zip(sources, result["triples"], strict=True)
+        (japanese, reference, hypothesis)
+        for (japanese, _), (_, reference, hypothesis) in zip(pairs, result["triples"], strict=True)
     ]
     return result
 
@@ -114,6 +134,8 @@ def run(args: argparse.Namespace, snap: Snapshot) -> None:
     """The ``evaluate`` handler for a translation snapshot: print its BLEU and chrF."""
     if args.num is not None or args.seed is not None:
         raise UserError(f"{args.file}: -n and --seed are for GAN snapshots, not seq2seq ones")
+    check_beam(args.beam)
+    resolve_device(args.device)
     if args.data is None and args.src is None and args.tgt is None:
         raise UserError(
             f"{args.file} is a translation snapshot: give the sentences to score with "

@@ -19,19 +19,19 @@ from ..data import (
     read_aligned,
     read_tsv,
     split_pairs,
-    tokenize_pairs,
 )
+from ..data.casing import Casing
 from ..errors import UserError
-from ..models import build_model
-from ..models.seq2seq import ATTENTIONS
+from ..models.seq2seq import ATTENTIONS, Seq2Seq
 from ..trainer import Trainer
 from ..updaters import Seq2SeqUpdater, resolve_device
+from .argtypes import at_least, fraction, positive
 from .common import add_common_arguments, hparams_of
 
 __all__ = ["add_parser", "build_seq2seq_trainer", "load_pairs", "translation_metadata"]
 
 
-def add_parser(methods: argparse._SubParsersAction, run: Any) -> None:
+def add_parser(methods: argparse._SubParsersAction[argparse.ArgumentParser], run: Any) -> None:
     """Register ``seq2seq`` under ``ignite-gen train``."""
     parser = methods.add_parser(
         "seq2seq",
@@ -46,16 +46,17 @@ def add_parser(methods: argparse._SubParsersAction, run: Any) -> None:
     data.add_argument("--data", type=Path, help="TSV: English<TAB>Japanese[<TAB>attribution]")
     data.add_argument("--src", type=Path, help="Japanese sentences, one a line (with --tgt)")
     parser.add_argument("--tgt", type=Path, help="English sentences aligned with --src")
-    parser.add_argument("--max-pairs", type=int, default=None, help="use the first N pairs")
-    parser.add_argument("--max-len", type=int, default=30, help="tokens a side (default 30)")
+    count = at_least(1)
+    parser.add_argument("--max-pairs", type=count, default=None, help="use the first N pairs")
+    parser.add_argument("--max-len", type=count, default=30, help="tokens a side (default 30)")
     parser.add_argument(
-        "--min-freq", type=int, default=2, help="keep words seen this often (default 2)"
+        "--min-freq", type=count, default=2, help="keep words seen this often (default 2)"
     )
-    parser.add_argument("--hidden", type=int, default=256, help="GRU units (default 256)")
-    parser.add_argument("--embed", type=int, default=256, help="embedding size (default 256)")
-    parser.add_argument("--layers", type=int, default=1, help="GRU layers (default 1)")
+    parser.add_argument("--hidden", type=count, default=256, help="GRU units (default 256)")
+    parser.add_argument("--embed", type=count, default=256, help="embedding size (default 256)")
+    parser.add_argument("--layers", type=count, default=1, help="GRU layers (default 1)")
     parser.add_argument("--attention", choices=ATTENTIONS, default="luong", help="(default luong)")
-    parser.add_argument("--dropout", type=float, default=0.5, help="(default 0.5)")
+    parser.add_argument("--dropout", type=fraction, default=0.5, help="(default 0.5)")
     parser.add_argument(
         "--tie-embeddings",
         action=argparse.BooleanOptionalAction,
@@ -63,7 +64,9 @@ def add_parser(methods: argparse._SubParsersAction, run: Any) -> None:
         help="share the target embedding with the output layer, as by default (needs "
         "--embed equal to --hidden; --no-tie-embeddings turns it off)",
     )
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
+    parser.add_argument(
+        "--lr", type=positive, default=2e-3, help="Adam learning rate (default 2e-3)"
+    )
     parser.add_argument(
         "--lr-schedule",
         choices=("cosine", "constant"),
@@ -71,7 +74,7 @@ def add_parser(methods: argparse._SubParsersAction, run: Any) -> None:
         help="cosine: from --lr to 0 over the run (default); constant: --lr throughout",
     )
     parser.add_argument(
-        "--label-smoothing", type=float, default=0.2, help="(default 0.2; 0 turns it off)"
+        "--label-smoothing", type=fraction, default=0.2, help="(default 0.2; 0 turns it off)"
     )
     parser.add_argument(
         "--precision",
@@ -82,7 +85,7 @@ def add_parser(methods: argparse._SubParsersAction, run: Any) -> None:
     parser.add_argument(
         "--teacher-forcing", type=float, default=0.5, help="ratio p (default 0.5, as the article)"
     )
-    parser.add_argument("--beam", type=int, default=1, help="beam for validation (default 1)")
+    parser.add_argument("--beam", type=count, default=1, help="beam for validation (default 1)")
     parser.set_defaults(handler=run)
 
 
@@ -102,10 +105,12 @@ def translation_metadata(
     tokenizers: tuple[JapaneseTokenizer, EnglishTokenizer],
     vocabularies: tuple[Vocabulary, Vocabulary],
     max_len: int,
+    casing: Casing,
 ) -> dict[str, Any]:
     """What ``translate``, ``evaluate`` and ``inspect`` read from a seq2seq snapshot's
-    metadata: the tokenizer settings, both vocabularies and ``hparams`` (``seed`` picks
-    the split for ``evaluate --split``). Pass it as ``Trainer(metadata=...)``."""
+    metadata: the tokenizer settings, both vocabularies, the casing of the training
+    targets, ``max_len`` and ``hparams`` (``seed`` picks the split for
+    ``evaluate --split``); plain values only. Pass it as ``Trainer(metadata=...)``."""
     return {
         "hparams": hparams,
         "task": "translation",
@@ -113,6 +118,7 @@ def translation_metadata(
         "tgt_tokenizer": tokenizers[1].config(),
         "src_vocab": vocabularies[0].state_dict(),
         "tgt_vocab": vocabularies[1].state_dict(),
+        "tgt_casing": casing.state_dict(),
         "max_len": max_len,
     }
 
@@ -127,20 +133,25 @@ def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) 
         pairs = pairs[: args.max_pairs]
     ja, en = JapaneseTokenizer(), EnglishTokenizer()
     parts = split_pairs(pairs, seed=args.seed)[:2]
+    # Each pair keeps its English as written: the casing is learned from it, and
+    # validation BLEU scores against it.
     train, valid = (
-        filter_pairs(tokenize_pairs(part, ja, en), args.max_len, f"{name} ({label})")
+        filter_pairs([(ja(s), en(t), t) for s, t in part], args.max_len, f"{name} ({label})")
         for part, label in zip(parts, ("train", "valid"), strict=True)
     )
-    src_vocab = Vocabulary.build([s for s, _ in train], min_freq=args.min_freq)
-    tgt_vocab = Vocabulary.build([t for _, t in train], min_freq=args.min_freq)
+    src_vocab = Vocabulary.build([s for s, _, _ in train], min_freq=args.min_freq)
+    tgt_vocab = Vocabulary.build([t for _, t, _ in train], min_freq=args.min_freq)
+    casing = Casing.learn(en.cased(english) for _, _, english in train)
 
-    def encode(part):
-        return [(src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t in part]
+    def encode(
+        part: list[tuple[list[str], list[str], str]],
+    ) -> list[tuple[list[int], list[int]]]:
+        return [(src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t, _ in part]
 
     loader = BucketLoader(encode(train), args.batch_size, seed=args.seed, device=device)
     valid_loader = BucketLoader(encode(valid), args.batch_size, shuffle=False)
-    model = build_model(
-        "seq2seq-gru", src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=args.embed,
+    model = Seq2Seq(
+        src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=args.embed,
         hidden=args.hidden, layers=args.layers, attention=args.attention, dropout=args.dropout,
         tie_embeddings=args.tie_embeddings,
     )  # fmt: skip
@@ -150,7 +161,7 @@ def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) 
         label_smoothing=args.label_smoothing, precision=args.precision,
     )  # fmt: skip
     metadata = translation_metadata(
-        hparams_of(args), (ja, en), (src_vocab, tgt_vocab), args.max_len
+        hparams_of(args), (ja, en), (src_vocab, tgt_vocab), args.max_len, casing
     )
     trainer = Trainer(updater, (args.epochs, "epoch"), out=args.out,
                       resume=resume, metadata=metadata)  # fmt: skip
@@ -159,12 +170,10 @@ def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) 
         iterations = args.epochs * len(loader)
         cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=iterations)
         trainer.extend(extensions.LRScheduler(cosine))
-    # The untouched English of the valid pairs, in valid_loader.pairs' order: BLEU counts
-    # a reference word outside the vocabulary as missed, not as a matching <unk>.
-    references = [t for _, t in valid]
+    references = [english for _, _, english in valid]
     trainer.extend(
         extensions.TranslationEvaluator(
-            valid_loader, src_vocab, tgt_vocab, beam=args.beam, references=references
+            valid_loader, src_vocab, tgt_vocab, references, casing=casing, beam=args.beam
         )
     )
     trainer.extend(extensions.LogReport())

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import torch
 
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
-from ..errors import UserError
-from ..models import decode
+from ..data.casing import Casing
+from ..errors import ArgumentError, UserError
+from ..models.decoding import decode_sentences
+from ..models.seq2seq import Seq2Seq
 from ..snapshot import Snapshot, load_snapshot
+from ..updaters import resolve_device
+from .argtypes import at_least
+from .argtypes import device as device_name
 
 __all__ = [
     "TranslationSnapshot",
     "add_parser",
     "check_beam",
+    "check_max_len",
     "load_translation_snapshot",
     "run",
     "translate",
 ]
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "translate",
         help="translate Japanese sentences with a seq2seq snapshot",
@@ -35,36 +42,65 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("file", type=Path, help="a seq2seq snapshot file")
     parser.add_argument("sentences", nargs="*", help="Japanese sentences (default: stdin)")
-    parser.add_argument("--beam", type=int, default=1, help="beam width; 1 is greedy (default)")
-    parser.add_argument("--max-len", type=int, default=50, help="output tokens (default 50)")
-    parser.add_argument("--device", default="cpu", help="device (default cpu)")
+    parser.add_argument(
+        "--beam", type=at_least(1), default=1, help="beam width; 1 is greedy (default)"
+    )
+    parser.add_argument(
+        "--max-len", type=at_least(1), default=50, help="output tokens (default 50)"
+    )
+    parser.add_argument("--device", type=device_name, default="cpu", help="device (default cpu)")
     parser.set_defaults(handler=run)
 
 
 @dataclass(frozen=True)
 class TranslationSnapshot:
     """What a snapshot of ``ignite-gen train seq2seq`` holds for translating: the model
-    (rebuilt, in eval mode), both tokenizers and both vocabularies.
+    (rebuilt, in eval mode), both tokenizers and vocabularies, the casing of the training
+    targets (``None`` in snapshots from before it was recorded: output stays lower-case)
+    and ``max_len``, the source tokens the model trained on.
 
     Example:
         >>> loaded = load_translation_snapshot("result/snapshot_epoch_0010.pt")
-        >>> loaded.src_vocab.encode(loaded.src_tokenizer("猫です。"))
+        >>> loaded.encode("猫です。")
         [57, 12, 4, 2]
     """
 
     snapshot: Snapshot
-    model: torch.nn.Module
+    model: Seq2Seq
     src_tokenizer: Callable[[str], list[str]]
     tgt_tokenizer: Callable[[str], list[str]]
     src_vocab: Vocabulary
     tgt_vocab: Vocabulary
+    casing: Casing | None
+    max_len: int
+    device: torch.device
+
+    def encode(self, sentence: str) -> list[int]:
+        """Source ids of a Japanese sentence, cut to :attr:`max_len` tokens, ``<eos>`` last."""
+        return self.src_vocab.encode(self.src_tokenizer(sentence), max_len=self.max_len)
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        """The English text of output ids, with the training data's casing."""
+        return detokenize_english(self.tgt_vocab.decode(ids), self.casing)
+
+    def translate(self, sentences: Sequence[str], beam: int = 1, max_len: int = 50) -> list[str]:
+        """English translations of Japanese ``sentences``, at most ``max_len`` tokens each."""
+        check_beam(beam)
+        check_max_len(max_len)
+        if isinstance(sentences, str) or not sentences:
+            raise ArgumentError("sentences: give a list of one or more Japanese sentences")
+        sources = [self.encode(sentence) for sentence in sentences]
+        decoded = decode_sentences(self.model, sources, beam, max_len, device=self.device)
+        return [self.detokenize(ids) for ids in decoded]
 
 
 def load_translation_snapshot(
     file: str | Path | Snapshot, device: str | torch.device = "cpu"
 ) -> TranslationSnapshot:
-    """The model, tokenizers and vocabularies of a ``train seq2seq`` snapshot (a path or
-    an opened :class:`Snapshot`); any other snapshot is a :class:`UserError`."""
+    """The model, tokenizers, vocabularies and casing of a ``train seq2seq`` snapshot (a
+    path or an opened :class:`Snapshot`) on ``device``; any other snapshot, or a device
+    this machine lacks, is a :class:`UserError`."""
+    device = resolve_device(device)
     snap = file if isinstance(file, Snapshot) else load_snapshot(file)
     metadata = snap.metadata
     if metadata.get("task") != "translation":
@@ -72,13 +108,17 @@ def load_translation_snapshot(
             f"{snap.path}: not a seq2seq snapshot (it holds {', '.join(snap.model_names)}); "
             "it needs a snapshot of 'ignite-gen train seq2seq'"
         )
+    casing = metadata.get("tgt_casing")
     return TranslationSnapshot(
         snapshot=snap,
-        model=snap.model("main", device=device),
+        model=cast(Seq2Seq, snap.model("main", device=device)),
         src_tokenizer=tokenizer_from_config(metadata["src_tokenizer"]),
         tgt_tokenizer=tokenizer_from_config(metadata["tgt_tokenizer"]),
         src_vocab=Vocabulary.from_state_dict(metadata["src_vocab"]),
         tgt_vocab=Vocabulary.from_state_dict(metadata["tgt_vocab"]),
+        casing=None if casing is None else Casing.from_state_dict(casing),
+        max_len=int(metadata["max_len"]),
+        device=device,
     )
 
 
@@ -88,32 +128,38 @@ def check_beam(beam: int) -> None:
         raise UserError(f"--beam {beam}: the beam width must be at least 1")
 
 
+def check_max_len(max_len: int) -> None:
+    """An output length below 1 is a :class:`UserError`."""
+    if max_len < 1:
+        raise UserError(f"--max-len {max_len}: the output needs room for at least 1 token")
+
+
 def translate(
-    file: str | Path, sentences: list[str], beam: int = 1, max_len: int = 50, device: str = "cpu"
+    file: str | Path | Snapshot,
+    sentences: Sequence[str],
+    beam: int = 1,
+    max_len: int = 50,
+    device: str | torch.device = "cpu",
 ) -> list[str]:
-    """English translations of ``sentences`` by the snapshot's model.
+    """English translations of ``sentences`` by the snapshot's model, at most ``max_len``
+    tokens each, written with the casing of its training data.
 
     Example:
-        >>> translate("result/snapshot_epoch_0010.pt", ["とても悲しいです。"])
-        ['I am very sad.']
+        >>> translate("result/snapshot_epoch_0010.pt", ["トムは東京に行きました。"])
+        ['Tom went to Tokyo.']
     """
     check_beam(beam)
-    loaded = load_translation_snapshot(file, device)
-    max_tokens = loaded.snapshot.metadata["max_len"] + 1
-    encoded = [loaded.src_vocab.encode(loaded.src_tokenizer(s))[:max_tokens] for s in sentences]
-    lengths = torch.tensor([len(ids) for ids in encoded])
-    src = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.long)
-    for row, ids in enumerate(encoded):
-        src[row, : len(ids)] = torch.tensor(ids)
-    src, lengths = src.to(device), lengths.to(device)
-    with torch.no_grad():
-        decoded = decode(loaded.model, src, lengths, beam, max_len)
-    return [detokenize_english(loaded.tgt_vocab.decode(ids)) for ids in decoded]
+    check_max_len(max_len)
+    return load_translation_snapshot(file, device).translate(sentences, beam, max_len)
 
 
 def run(args: argparse.Namespace) -> None:
+    # Every argument and the snapshot are checked before standard input is read.
+    check_beam(args.beam)
+    check_max_len(args.max_len)
+    loaded = load_translation_snapshot(args.file, args.device)
     sentences = args.sentences or [line.strip() for line in sys.stdin if line.strip()]
     if not sentences:
         raise UserError("no sentences: give them as arguments or one a line on standard input")
-    for english in translate(args.file, sentences, args.beam, args.max_len, args.device):
+    for english in loaded.translate(sentences, args.beam, args.max_len):
         print(english)

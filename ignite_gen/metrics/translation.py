@@ -1,33 +1,38 @@
-"""Corpus BLEU and chrF of English translations, with sacrebleu on detokenized text."""
+"""Corpus BLEU and chrF of English translations: sacrebleu's defaults on text as written."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..data.tokenize import detokenize_english
+from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["translation_scores"]
 
 
-def translation_scores(
-    hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]]
-) -> dict[str, float]:
-    """``{"bleu", "chrf"}`` (0 to 100) of token lists, scored as sacrebleu expects:
-    both sides detokenized the same way, then sacrebleu's own 13a tokenization (BLEU)
-    and character n-grams (chrF). References come from the same English tokenizer as
-    the training targets, so the comparison ignores case the tokenizer folded.
+def translation_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """``{"bleu", "chrf"}`` (0 to 100): sacrebleu's ``corpus_bleu`` and ``corpus_chrf``
+    with their defaults (cased, 13a tokenization for BLEU) of detokenized hypotheses
+    against one reference each, the English as written, so the figures compare with
+    published ones.
 
     Example:
-        >>> translation_scores([["i", "am", "sad", "."]], [["i", "am", "sad", "."]])
+        >>> translation_scores(["I saw Tom."], ["I saw Tom."])
         {'bleu': 100.0, 'chrf': 100.0}
     """
     import sacrebleu  # imported here: only evaluation needs it
 
+    for name, sentences in (("hypotheses", hypotheses), ("references", references)):
+        if isinstance(sentences, str) or not all(isinstance(s, str) for s in sentences):
+            raise ArgumentTypeError(
+                f"{name}: expected a sequence of sentences (str), detokenized; "
+                "join token lists with detokenize_english"
+            )
     if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
-    hyps = [detokenize_english(list(tokens)) for tokens in hypotheses]
-    refs = [[detokenize_english(list(tokens)) for tokens in references]]
+        raise ArgumentError(
+            f"hypotheses: {len(hypotheses)} hypotheses for {len(references)} references"
+        )
+    refs = [list(references)]
     return {
-        "bleu": float(sacrebleu.corpus_bleu(hyps, refs).score),
-        "chrf": float(sacrebleu.corpus_chrf(hyps, refs).score),
+        "bleu": float(sacrebleu.corpus_bleu(list(hypotheses), refs).score),
+        "chrf": float(sacrebleu.corpus_chrf(list(hypotheses), refs).score),
     }
