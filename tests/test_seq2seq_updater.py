@@ -6,10 +6,11 @@ import itertools
 
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 from ignite_gen import UserError, report_scope
 from ignite_gen.models.seq2seq import Seq2Seq
-from ignite_gen.updaters.seq2seq import Seq2SeqUpdater
+from ignite_gen.updaters.seq2seq import Seq2SeqUpdater, keep_lengths_on_cpu
 
 SRC = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0], [11, 12, 13, 0]])
 LENGTHS = torch.tensor([4, 2, 3])
@@ -140,3 +141,35 @@ def test_smoothed_loss_is_torch_cross_entropy_and_reports_the_plain_one(monkeypa
     plain = original(logits, gold, ignore_index=0)
     torch.testing.assert_close(observed["main/loss"], plain)
     assert not observed["main/loss"].requires_grad
+
+
+_HOST_READS = {
+    torch.Tensor.item, torch.Tensor.tolist, torch.Tensor.cpu, torch.Tensor.numpy,
+    torch.Tensor.__bool__, torch.Tensor.__float__, torch.Tensor.__int__,
+    torch.Tensor.__index__, torch.Tensor.__format__, torch.Tensor.__repr__,
+}  # fmt: skip
+
+
+class HostReads(TorchFunctionMode):
+    """Records each read of a tensor's value by the host, with the tensor's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[tuple[str, torch.Size]] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in _HOST_READS:
+            self.reads.append((func.__name__, args[0].shape))
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize(("attention", "p"), [("luong", 1.0), ("luong", 0.5), ("bahdanau", 0.5)])
+def test_an_iteration_reads_no_value_back_to_the_host(attention, p):
+    """On a GPU each such read would make the host wait for the device. The one read
+    left is PyTorch's own, of the packed sequence's step sizes, which it keeps on the CPU
+    (before, the lengths and the packing's permutation were copied back every batch)."""
+    updater = make_updater(attention, teacher_forcing=p, label_smoothing=0.1)
+    assert updater.converter is keep_lengths_on_cpu
+    with HostReads() as spy:
+        updater.update((SRC, LENGTHS, TGT))
+    assert spy.reads == [("__int__", torch.Size([]))]

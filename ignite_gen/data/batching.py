@@ -15,7 +15,8 @@ Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 class BucketLoader(ResumableLoader):
-    """Batches ``(src (B, S), src_lengths (B,), tgt (B, T))`` of encoded pairs, padded with 0.
+    """Batches ``(src (B, S), src_lengths (B,), tgt (B, T))`` of encoded pairs, padded with 0;
+    with ``device``, ``src`` and ``tgt`` are moved there and ``src_lengths`` stays on the CPU.
 
     Each epoch ``e`` draws everything from its own generator seeded ``seed + e``: the pairs
     are shuffled, cut into pools of ``pool`` batches, each pool sorted by target then source
@@ -97,5 +98,10 @@ class BucketLoader(ResumableLoader):
             src[row, : len(s)] = torch.tensor(s, dtype=torch.long)
             tgt[row, : len(t)] = torch.tensor(t, dtype=torch.long)
         if self.device is not None:
-            return src.to(self.device), lengths.to(self.device), tgt.to(self.device)
+            # The lengths stay on the CPU, where packing the sequences needs them.
+            return (
+                src.to(self.device, non_blocking=True),
+                lengths,
+                tgt.to(self.device, non_blocking=True),
+            )
         return src, lengths, tgt

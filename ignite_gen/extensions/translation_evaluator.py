@@ -22,7 +22,7 @@ from ..metrics.translation import translation_scores
 from ..models.decoding import DECODE_BATCH, decode_sentences
 from ..models.seq2seq import Seq2Seq
 from ..reporter import report
-from ..updaters.base import move_to_device
+from ..updaters.seq2seq import keep_lengths_on_cpu
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -117,7 +117,7 @@ class TranslationEvaluator(Extension):
         loss_sum = torch.zeros((), device=device)
         count = torch.zeros((), device=device, dtype=torch.long)
         for batch in self.loader:
-            src, lengths, tgt = move_to_device(batch, device)
+            src, lengths, tgt = keep_lengths_on_cpu(batch, device)
             logits = model(src, lengths, tgt[:, :-1])
             gold = tgt[:, 1:]
             loss_sum += F.cross_entropy(

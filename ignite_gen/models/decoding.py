@@ -188,7 +188,8 @@ def decode_sentences(
         src = torch.full((len(chunk), int(lengths[0])), PAD, dtype=torch.long)
         for row, i in enumerate(chunk):
             src[row, : len(sources[i])] = torch.tensor(sources[i])
-        decoded = decode(model, src.to(device), lengths.to(device), beam, max_len, length_penalty)
+        # The lengths stay on the CPU, where the encoder packs the sequences.
+        decoded = decode(model, src.to(device), lengths, beam, max_len, length_penalty)
         for i, ids in zip(chunk, decoded, strict=True):
             results[i] = ids
     return results

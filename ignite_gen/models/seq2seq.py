@@ -93,13 +93,25 @@ class Seq2Seq(nn.Module):
     def encode(
         self, src: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(memory (B, S, H), decoder state (layers, B, H), mask (B, S))`` of a batch."""
+        """``(memory (B, S, H), decoder state (layers, B, H), mask (B, S))`` of a batch.
+
+        ``lengths`` is best kept on the CPU (as :class:`BucketLoader` and
+        :class:`Seq2SeqUpdater` keep it), where packing needs it: then a batch on a GPU is
+        encoded without the GPU waiting for the host.
+        """
+        if lengths.device.type != "cpu":
+            lengths = lengths.cpu()
+        # Sorted here rather than by pack_padded_sequence(enforce_sorted=False), whose
+        # unpacking copies the permutation back from the device: a sync every batch.
+        order = lengths.argsort(descending=True)
+        restore = order.argsort().to(src.device, non_blocking=True)
         packed = pack_padded_sequence(
-            self.dropout(self.src_embed(src)), lengths.cpu(), batch_first=True,
-            enforce_sorted=False,
+            self.dropout(self.src_embed(src)).index_select(0, order.to(src.device)),
+            lengths[order], batch_first=True,
         )  # fmt: skip
         outputs, state = self.encoder(packed)
         memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=src.shape[1])
+        memory, state = memory.index_select(0, restore), state.index_select(1, restore)
         if self.encoder.bidirectional:  # (layers*2, B, H/2) -> (layers, B, H)
             state = state.view(self.layers, 2, *state.shape[1:])
             state = torch.cat([state[:, 0], state[:, 1]], dim=-1)

@@ -10,9 +10,24 @@ import torch
 from ..errors import UserError
 from ..models.seq2seq import Seq2Seq, smoothed_token_loss
 from ..reporter import report
-from .base import Updater
+from .base import Updater, move_to_device
 
-__all__ = ["Seq2SeqUpdater"]
+__all__ = ["Seq2SeqUpdater", "keep_lengths_on_cpu"]
+
+
+def keep_lengths_on_cpu(batch: Any, device: torch.device) -> Any:
+    """The default converter of :class:`Seq2SeqUpdater`: ``src`` and ``tgt`` of a batch
+    ``(src, src_lengths, tgt)`` go to ``device``, ``src_lengths`` stays where it is (the
+    CPU, from :class:`~ignite_gen.data.BucketLoader`), since packing the sequences needs it
+    there and copying it back from a GPU would make the host wait every iteration.
+
+    Example:
+        >>> src, lengths, tgt = keep_lengths_on_cpu(batch, torch.device("cuda"))
+        >>> lengths.device
+        device(type='cpu')
+    """
+    src, lengths, tgt = batch
+    return move_to_device(src, device), lengths, move_to_device(tgt, device)
 
 
 class Seq2SeqUpdater(Updater):
@@ -64,7 +79,8 @@ class Seq2SeqUpdater(Updater):
             raise UserError(f"schedule_iterations must be at least 1, got {schedule_iterations}")
         super().__init__(
             iterator, {"main": model}, {"main": optimizer}, device=device,
-            converter=converter, grad_clip=grad_clip, precision=precision,
+            converter=converter or keep_lengths_on_cpu, grad_clip=grad_clip,
+            precision=precision,
         )  # fmt: skip
         self.teacher_forcing = teacher_forcing
         self.teacher_forcing_end = teacher_forcing_end
