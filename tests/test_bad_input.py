@@ -3,9 +3,8 @@ line ends with exit status 2 and ONE ``ignite-gen: error:`` line that names the 
 or file, never a traceback, and changes no file that existed before.
 
 Most cases run ``ignite_gen.cli.main`` in-process (fast); a few run ``python -m
-ignite_gen`` to prove the real exit status and stderr. Cases whose fix belongs to a file
-this module's author did not own are strict xfails naming the owner; remove the mark
-once the fix lands. ``benchmarks/RESULTS.md`` ("Bad-input battery") counts the cases.
+ignite_gen`` to prove the real exit status and stderr. ``benchmarks/RESULTS.md``
+("Bad-input battery") counts the cases.
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ QUICK += ["--metric-samples", "0", "--no-progress", "--device", "cpu"]
 SEQ2SEQ = ["--epochs", "1", "--max-pairs", "200", "--hidden", "16", "--embed", "16"]
 SEQ2SEQ += ["--no-progress", "--device", "cpu"]
 NO_GPU = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-
-TRANSLATION = "owned by TRANSLATION (cli/translate.py, cli/seq2seq.py)"
 
 
 def _run(argv: list[str]) -> int:
@@ -125,8 +122,8 @@ class Case:
     absent: tuple[str, ...] = ()
 
 
-def case(id: str, argv: str, *fragments: str, absent: tuple[str, ...] = (), xfail: str = ""):
-    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+def case(id: str, argv: str, *fragments: str, absent: tuple[str, ...] = ()):
+    marks = []
     if "--device cuda" in argv:
         marks.append(NO_GPU)
     return pytest.param(Case(tuple(argv.split()), fragments, absent), id=id, marks=marks)
@@ -178,13 +175,12 @@ CASES = [
         "translate-max-len-zero",
         "translate {s2s_snap} 猫 --max-len 0",
         "--max-len",
-        xfail=TRANSLATION + ": RuntimeError: stack expects a non-empty TensorList",
     ),
-    case("seq2seq-hidden-zero", f"{TRAIN_S2S} --hidden 0", "--hidden", xfail=TRANSLATION),
-    case("seq2seq-layers-zero", f"{TRAIN_S2S} --layers 0", "--layers", xfail=TRANSLATION),
-    case("seq2seq-dropout-two", f"{TRAIN_S2S} --dropout 2", "--dropout", xfail=TRANSLATION),
-    case("seq2seq-min-freq-zero", f"{TRAIN_S2S} --min-freq 0", "--min-freq", xfail=TRANSLATION),
-    case("seq2seq-beam-zero", f"{TRAIN_S2S} --beam 0", "--beam", xfail=TRANSLATION),
+    case("seq2seq-hidden-zero", f"{TRAIN_S2S} --hidden 0", "--hidden"),
+    case("seq2seq-layers-zero", f"{TRAIN_S2S} --layers 0", "--layers"),
+    case("seq2seq-dropout-two", f"{TRAIN_S2S} --dropout 2", "--dropout"),
+    case("seq2seq-min-freq-zero", f"{TRAIN_S2S} --min-freq 0", "--min-freq"),
+    case("seq2seq-beam-zero", f"{TRAIN_S2S} --beam 0", "--beam"),
     # Devices (the CUDA cases only mean something on a machine without CUDA).
     case("sample-device-cuda", f"{SAMPLE} --device cuda", "--device", "cuda"),
     case("sample-device-nonsense", f"{SAMPLE} --device nonsense", "--device", "nonsense"),
@@ -198,13 +194,11 @@ CASES = [
         "translate-device-cuda",
         "translate {s2s_snap} 猫 --device cuda",
         "--device",
-        xfail=TRANSLATION + ": RuntimeError: Found no NVIDIA driver",
     ),
     case(
         "translate-device-nonsense",
         "translate {s2s_snap} 猫 --device nonsense",
         "--device",
-        xfail=TRANSLATION + ": RuntimeError: Expected one of cpu, cuda, ...",
     ),
     case("train-device-cuda", f"{TRAIN} --device cuda", "--device cuda"),
     case("train-device-nonsense", f"{TRAIN} --device nonsense", "--device"),
