@@ -9,7 +9,7 @@ Example:
     >>> run = Run(["train", "gan", "--out", "/tmp/t/out"], Path("/tmp/t"), "first")
     >>> run.watch(AtPhase("step", 13, 0.05), timeout=600)  # True: killed; False: ended
     True
-    >>> landed(run)
+    >>> landed(run, epoch_length=8)
     'step 13'
 """
 
@@ -24,7 +24,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["AfterLogLine", "AtPhase", "DuringSnapshotWrite", "Run", "landed", "progress"]
+__all__ = [
+    "AfterLogLine",
+    "AfterSnapshot",
+    "AtPhase",
+    "DuringSnapshotWrite",
+    "Run",
+    "landed",
+    "progress",
+]
 
 PROBE = Path(__file__).resolve().parent / "torture_probe.py"
 
@@ -135,15 +143,19 @@ class Run:
         return False
 
 
-def landed(run: Run) -> str:
+def landed(run: Run, epoch_length: int) -> str:
     """Where the kill landed: the phase and iteration, and what was being written."""
     phase, iteration = run.phase()
     text = phase if phase in ("launch", "start", "setup") else f"{phase} {iteration}"
     writing = run.writing()
     if writing:
         text += ", writing " + " ".join(writing)
-    elif phase == "extensions" and log_lines(run.out) > done_epochs(run.out):
-        text += ", after its log line"
+    elif phase == "extensions" and iteration % epoch_length == 0:
+        epoch = iteration // epoch_length
+        if done_epochs(run.out) == epoch:
+            text += ", after its snapshot"
+        elif log_lines(run.out) >= epoch:
+            text += ", after its log line"
     return text
 
 
@@ -206,6 +218,26 @@ class DuringSnapshotWrite:
 
     def __str__(self) -> str:
         return f"snapshot write at it {self.iteration} +{self.delay * 1000:.0f} ms"
+
+
+@dataclass
+class AfterSnapshot:
+    """Kill as soon as ``snapshot_epoch_NNNN.pt`` of ``epoch`` (taken at ``iteration``)
+    is in place: before older snapshots beyond ``--n-retains`` are deleted."""
+
+    epoch: int
+    iteration: int
+
+    def wait(self, run: Run, now: float) -> float | None:
+        if progress(*run.phase()) < progress("extensions", self.iteration):
+            return 0.001
+        if done_epochs(run.out) >= self.epoch:
+            return None
+        # Past the extensions without seeing the file: too late, kill now.
+        return 0 if run.phase() == ("extensions", self.iteration) else None
+
+    def __str__(self) -> str:
+        return f"snapshot {self.epoch} in place"
 
 
 @dataclass

@@ -10,10 +10,12 @@ while resuming) until it completes, and compares the output with the reference
 first, then the data position, extension, trigger and RNG states), ``log.jsonl`` equal
 except ``elapsed_time``, images, plots and translations byte-identical.
 
-The kill instants are seeded and of four kinds, in turn: during the updater's step of a
-random iteration, during a snapshot's file write (its ``.snapshot_*.tmp`` exists), just
-after ``log.jsonl`` grew (before that epoch's snapshot), and at a uniform instant of
-the run's wall time. The runs go through ``torture_probe.py``, which records the phase
+The kill instants are seeded and of five kinds, in turn: during the updater's step of
+a random iteration, during a snapshot's file write (its ``.snapshot_*.tmp`` exists), as
+soon as a snapshot file is in place (before snapshots beyond ``--n-retains`` are
+deleted), just after ``log.jsonl`` grew (before that epoch's snapshot), and at a
+uniform instant of the run's wall time (as a phase of the reference run and a delay
+into it). The runs go through ``torture_probe.py``, which records the phase
 (step, extensions, ...) and iteration, so the table says where each kill landed.
 Prints one row per trial and ``GAN 20/20 identical, seq2seq 20/20 identical``; exits 1
 when any trial differs or a resume fails. ``--write`` puts the figures into RESULTS.md.
@@ -44,6 +46,7 @@ from results_file import write_section
 from torture_compare import all_differences, differences
 from torture_kill import (
     AfterLogLine,
+    AfterSnapshot,
     AtPhase,
     DuringSnapshotWrite,
     Run,
@@ -65,7 +68,7 @@ COMMANDS = {
 # --n-retains 2: a kill between writing a snapshot and deleting the oldest one is a case.
 COMMON = ["--epochs", str(EPOCHS), "--n-retains", "2", "--seed", "3", "--device", "cpu",
           "--no-progress"]  # fmt: skip
-KINDS = ("step", "snapshot", "log", "uniform")
+KINDS = ("step", "snapshot", "after-snapshot", "log", "uniform")
 NAMES = {"gan": "GAN", "seq2seq": "seq2seq"}
 
 
@@ -123,6 +126,8 @@ def make_target(kind: str, u: float, v: float, timeline: Timeline, done: int):
         return AtPhase("step", done * length + 1 + int(u * left * length), v * 0.9 * timeline.step)
     if kind == "snapshot":
         return DuringSnapshotWrite(epoch * length, v * 0.8 * timeline.snapshot_write)
+    if kind == "after-snapshot":
+        return AfterSnapshot(epoch, epoch * length)
     if kind == "log":
         return AfterLogLine(epoch, v * 0.02)
     # A uniform instant of the reference's wall time (what a resumed run still has to
@@ -186,7 +191,7 @@ def trial(kind: str, number: int, plan, timeline: Timeline, work: Path, timeout:
                 failed = f"exit {run.process.returncode}: {run.output_tail()}"
                 return Trial(number, kills, attempt - 1, [failed], 0, time.monotonic() - start)
             break
-        kills.append((str(target), landed(run)))
+        kills.append((str(target), landed(run, timeline.epoch_length)))
     leftovers = len(temporary_files(out))
     run = Run([*argv, "--resume"], work, f"attempt{attempt}")
     if status := run.finish(timeout):
@@ -222,6 +227,7 @@ def table(kind: str, results: list[Trial]) -> str:
 LANDINGS = {
     "snapshot write": "writing snapshot",
     "other file write": "writing",
+    "after a snapshot write": "after its snapshot",
     "after a log write": "after its log line",
     "step": "step",
     "other extensions": "extensions",
