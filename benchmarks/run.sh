@@ -10,7 +10,7 @@
 #                                                 in ../shared and takes about 6 minutes)
 #   bash benchmarks/run.sh torture ARGS...        only torture_resume.py, with ARGS (never
 #                                                 run by default: 40 killed and resumed
-#                                                 runs take about 40 minutes)
+#                                                 runs take about 30 minutes)
 #   bash benchmarks/run.sh ARGS...                both, each with ARGS (shared options
 #                                                 only: --rounds, --threads)
 set -euo pipefail
