@@ -35,7 +35,6 @@ import statistics
 import tempfile
 import time
 from bisect import bisect
-from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -55,6 +54,7 @@ from torture_kill import (
     progress,
     temporary_files,
 )
+from torture_report import NAMES, Trial, landings, summary, table
 
 import ignite_gen
 
@@ -69,7 +69,6 @@ COMMANDS = {
 COMMON = ["--epochs", str(EPOCHS), "--n-retains", "2", "--seed", "3", "--device", "cpu",
           "--no-progress"]  # fmt: skip
 KINDS = ("step", "snapshot", "after-snapshot", "log", "uniform")
-NAMES = {"gan": "GAN", "seq2seq": "seq2seq"}
 
 
 @dataclass
@@ -142,26 +141,6 @@ def make_target(kind: str, u: float, v: float, timeline: Timeline, done: int):
     return AtPhase(phase, iteration, instant)
 
 
-@dataclass
-class Trial:
-    """One trial's kills, where they landed, and the verdict."""
-
-    number: int
-    kills: list[tuple[str, str]]  # (target, where it landed)
-    resumes: int
-    differences: list[str]  # the first of each check that failed; empty if identical
-    leftovers: int  # temporary files the killed runs left behind
-    seconds: float
-
-    @property
-    def identical(self) -> bool:
-        return not self.differences
-
-    @property
-    def verdict(self) -> str:
-        return "identical" if self.identical else "differs: " + "; ".join(self.differences)
-
-
 def control(kind: str, work: Path) -> tuple[Timeline, frozenset[str]]:
     """The reference run's timeline, and the places where a second uninterrupted run
     (the control) differs from it: unseeded generators, say; they are not compared."""
@@ -212,65 +191,8 @@ def plans(trials: int, rng: random.Random) -> list[list[tuple[str, float, float]
     return result
 
 
-def table(kind: str, results: list[Trial]) -> str:
-    lines = ["| trial | kill target | landed in | resumes | result |", "|---|---|---|---|---|"]
-    for r in results:
-        target = "<br>then ".join(t for t, _ in r.kills)
-        where = "<br>then ".join(w for _, w in r.kills)
-        lines.append(
-            f"| {NAMES[kind]} {r.number} | {target} | {where} | {r.resumes} | {r.verdict} |"
-        )
-    return "\n".join(lines)
-
-
-# Where a kill landed, from landed()'s text: the first category that matches.
-LANDINGS = {
-    "snapshot write": "writing snapshot",
-    "other file write": "writing",
-    "after a snapshot write": "after its snapshot",
-    "after a log write": "after its log line",
-    "step": "step",
-    "other extensions": "extensions",
-    "next batch": "data",
-    "startup": ("launch", "start", "setup"),
-    "after training": "finish",
-    "none (ended first)": "no kill",
-}
-
-
-def landing(where: str) -> str:
-    """The category of LANDINGS that ``where`` (a landed() text) falls in."""
-    for category, marks in LANDINGS.items():
-        if any(mark in where for mark in ((marks,) if isinstance(marks, str) else marks)):
-            return category
-    return "other"
-
-
-def landings(results: dict[str, list[Trial]]) -> str:
-    """A table of where the kills landed, per run."""
-    counts = {
-        kind: Counter(landing(where) for r in rs for _, where in r.kills)
-        for kind, rs in results.items()
-    }
-    seen = [c for c in [*LANDINGS, "other"] if any(c in n for n in counts.values())]
-    lines = [f"| run | trials | identical | kills | {' | '.join(seen)} |",
-             "|---|---|---|---|" + "---|" * len(seen)]  # fmt: skip
-    for kind, rs in results.items():
-        cells = " | ".join(str(counts[kind][c]) for c in seen)
-        same = sum(r.identical for r in rs)
-        kills = counts[kind].total() - counts[kind]["none (ended first)"]
-        lines.append(f"| {NAMES[kind]} | {len(rs)} | {same} | {kills} | {cells} |")
-    return "\n".join(lines)
-
-
-def summary(results: dict[str, list[Trial]]) -> str:
-    return ", ".join(
-        f"{NAMES[k]} {sum(r.identical for r in rs)}/{len(rs)} identical"
-        for k, rs in results.items()
-    )
-
-
 def main() -> int:
+    """Run the trials, print the tables; 1 when a trial differs or a resume fails."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20, help="per run (default 20)")
     parser.add_argument("--only", choices=sorted(COMMANDS), help="one run only")
