@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import UserError
 
-__all__ = ["atomic_write", "disk_error"]
+__all__ = ["atomic_write", "disk_error", "remove_stale_temporaries"]
 
 # Read once at import: os.umask can only be read by setting it.
 _UMASK = os.umask(0)
@@ -89,3 +90,27 @@ def _replace(path: Path, write: Callable[[Path], object], suffix: str) -> Path:
         raise
     _fsync(path.parent)
     return path
+
+
+# The names mkstemp gives in atomic_write: ".<target>.<8 random characters><suffix>".
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}(?P<suffix>\.\w+)")
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete the temporary files that writers killed inside :func:`atomic_write` left
+    in ``directory`` and below; returns them. Call it only while holding the run lock
+    of ``directory``: then no live writer owns any of them.
+
+    Example:
+        >>> remove_stale_temporaries(Path("result"))
+        [PosixPath('result/.snapshot_epoch_0002.pt.k3v9x1qa.tmp')]
+    """
+    stale = []
+    for path in directory.rglob(".*"):
+        found = _TEMPORARY.fullmatch(path.name)
+        if found and path.is_file():
+            suffix = found["suffix"]
+            if suffix == ".tmp" or found["target"].endswith(suffix):
+                path.unlink(missing_ok=True)
+                stale.append(path)
+    return stale

@@ -64,6 +64,11 @@ class Extension:
     def finalize(self, trainer: Trainer) -> None:
         """Called once when training ends, normally or not (close files, bars)."""
 
+    def on_resume(self, trainer: Trainer) -> None:
+        """Called once after the trainer restored a snapshot, before ``initialize``, and
+        also when the run the snapshot holds is already complete: for housekeeping a
+        killed run left undone (deleting snapshots past ``n_retains``)."""
+
     def on_error(self, trainer: Trainer, exc: BaseException, tb: TracebackType | None) -> None:
         """Called when an iteration or an extension raises, before ``finalize``."""
 

@@ -128,4 +128,6 @@ def resume_trainer(trainer: Trainer, arguments: dict[str, int]) -> Path | None:
     # The original run's metadata carries over; this run's own settings win.
     for key, value in snapshot_io.run_metadata(payload).items():
         trainer.metadata.setdefault(key, value)
+    for extension in trainer.extensions.values():
+        extension.on_resume(trainer)
     return path

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from .atomic import remove_stale_temporaries
 from .errors import UserError
 
 __all__ = ["RunLock", "make_output_dir"]
@@ -41,7 +42,8 @@ class RunLock:
     """Holds ``out/.lock`` for the duration of a run.
 
     The lock is an ``flock`` on an open file, so the kernel drops it when the process
-    dies, even by SIGKILL: a killed run never leaves a stale lock behind.
+    dies, even by SIGKILL: a killed run never leaves a stale lock behind. Taking it
+    removes the temporary files of writes such a run did not finish.
 
     Example:
         >>> with RunLock("result"):
@@ -67,6 +69,8 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        # Whoever wrote these was killed mid-write: the lock was free.
+        remove_stale_temporaries(self.path.parent)
         return self
 
     def __exit__(

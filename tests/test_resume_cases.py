@@ -118,6 +118,35 @@ def test_retention_deletes_the_snapshot_a_run_was_resumed_from(tmp_path):
     ]
 
 
+def retaining_trainer(out, epochs: int, n_retains: int) -> Trainer:
+    trainer = Trainer(make_regression_updater(), (epochs, "epoch"), out=out, resume="auto")
+    trainer.extend(extensions.snapshot(n_retains=n_retains))
+    return trainer
+
+
+def test_a_complete_run_killed_before_its_retention_deletes_on_resume(tmp_path):
+    # Killed after the last snapshot was in place but before the oldest went: its list
+    # holds one file too many, and resuming the complete run must finish the deletion.
+    retaining_trainer(tmp_path, 3, n_retains=3).run()
+    snapshots = sorted(p.name for p in tmp_path.glob("*.pt"))
+    assert len(snapshots) == 3
+    assert retaining_trainer(tmp_path, 3, n_retains=2).run() == 0
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == snapshots[1:]
+
+
+def test_temporaries_of_killed_writes_go_when_a_run_starts(tmp_path):
+    stale = [
+        tmp_path / ".snapshot_epoch_0002.pt.k3v9x1qa.tmp",
+        tmp_path / "images" / ".epoch_0002.png.a_b2c3d4.png",
+    ]
+    kept = [tmp_path / ".notes.txt", tmp_path / ".snapshot_epoch_0002.pt.short.tmp"]
+    for path in stale + kept:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"partial")
+    retaining_trainer(tmp_path, 1, n_retains=2).run()
+    assert [path.exists() for path in stale + kept] == [False, False, True, True]
+
+
 def test_a_failed_snapshot_write_is_not_listed(tmp_path, monkeypatch):
     trainer = Trainer(make_regression_updater(), (3, "epoch"), out=tmp_path)
     trainer.extend(extensions.snapshot(n_retains=2))

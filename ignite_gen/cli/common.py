@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..errors import UserError
 from ..snapshot import read_snapshot
 from .argtypes import at_least
 
-__all__ = ["add_common_arguments", "check_same_run", "hparams_of"]
+__all__ = ["add_common_arguments", "check_same_run", "hparams_of", "seed_everything"]
 
 #: Settings a resumed run shares with its snapshot: those that shape the networks, the
 #: optimizers or the data (the split and vocabularies of seq2seq follow ``seed``). A
@@ -117,3 +119,11 @@ def check_same_run(args: argparse.Namespace, snapshot: Path) -> None:
                 f"has {_shown(key, current[key])}: resume "
                 f"{_shown(key, recorded[key], 'without {}', 'with {}')} or use another --out"
             )
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's generators, so every RNG state a snapshot
+    holds is the same in two runs of the same command."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import random
 from pathlib import Path
 from typing import Any, cast
-
-import numpy as np
-import torch
 
 from .. import extensions
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
@@ -20,7 +16,7 @@ from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
 from .argtypes import at_least, fraction, positive, sample_count
-from .common import add_common_arguments, check_same_run, hparams_of
+from .common import add_common_arguments, check_same_run, hparams_of, seed_everything
 from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
@@ -92,13 +88,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         method.add_arguments(sub)
         sub.set_defaults(handler=run, **method.defaults)
     seq2seq.add_parser(methods, run_seq2seq)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's generators."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def build_gan_trainer(args: argparse.Namespace, resume: Path | None = None) -> Trainer:

@@ -102,8 +102,9 @@ class _Snapshot(Extension):
             (out / name).unlink(missing_ok=True)
         self.written = self.written[excess:]
 
-    def initialize(self, trainer: Trainer) -> None:
-        # A run killed between writing a snapshot and deleting the old ones left them.
+    def on_resume(self, trainer: Trainer) -> None:
+        # A run killed between writing a snapshot and deleting the old ones left them,
+        # even when that snapshot was the run's last.
         if idist.get_rank() == 0:
             self._retain(trainer.out)
 
