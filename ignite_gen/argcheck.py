@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["choice", "described", "instance", "integer", "real"]
+__all__ = ["choice", "described", "instance", "integer", "real", "template"]
 
 T = TypeVar("T")
 
@@ -98,3 +98,41 @@ def instance(value: T, kind: type | tuple[type, ...], name: str, wanted: str, hi
     if not isinstance(value, kind):
         raise ArgumentTypeError(f"{name} must be {wanted}, got {described(value)}{hint}")
     return value
+
+
+class _AnyAttribute:
+    # Stands in for the trainer when a template is tried: {.updater.iteration} stays valid.
+    def __getattr__(self, name: str) -> _AnyAttribute:
+        return self
+
+    def __getitem__(self, key: object) -> _AnyAttribute:
+        return self
+
+    def __format__(self, spec: str) -> str:
+        return format(0, spec)
+
+
+def template(filename: Any, name: str = "filename", subdirectories: bool = False) -> str:
+    """A file name template of ``{epoch}``, ``{iteration}`` and ``{.attribute}`` of the
+    trainer, tried with stand-in values so a typo fails here, not after an epoch.
+
+    Example:
+        >>> template("snapshot_{epoc}.pt")
+        Traceback (most recent call last):
+        ArgumentError: filename 'snapshot_{epoc}.pt': unknown field {epoc}; use {epoch}, ...
+    """
+    if not isinstance(filename, str):
+        raise ArgumentTypeError(f"{name} must be a str template, got {filename!r:.60}")
+    try:
+        formatted = filename.format(_AnyAttribute(), epoch=0, iteration=0)
+    except KeyError as error:
+        raise ArgumentError(
+            f"{name} {filename!r}: unknown field {{{error.args[0]}}}; use {{epoch}}, "
+            "{iteration} or {.attribute} of the trainer"
+        ) from None
+    except (ValueError, IndexError, TypeError) as error:
+        raise ArgumentError(f"{name} {filename!r}: not a valid template ({error})") from None
+    if not formatted or (not subdirectories and "/" in formatted):
+        where = "inside out" if subdirectories else "inside out, without '/'"
+        raise ArgumentError(f"{name} {filename!r}: must name a file {where}")
+    return filename

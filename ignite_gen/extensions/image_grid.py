@@ -9,6 +9,7 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
+from ..argcheck import template
 from ..atomic import atomic_write
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from ..extension import PRIORITY_READER, Extension
@@ -67,7 +68,7 @@ class ImageGrid(Extension):
         for name, count in (("n", n), ("nrow", nrow)):
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 raise ArgumentError(f"ImageGrid: {name} must be an int >= 1, got {count!r}")
-        _check_template(filename)
+        template(filename, "ImageGrid: filename", subdirectories=True)
         low, high = value_range
         if not low < high:
             raise ArgumentError(
@@ -98,22 +99,10 @@ class ImageGrid(Extension):
             return
         model = self.resolve(trainer)
         images = generate(model, self._noise)  # type: ignore[arg-type]
-        path = trainer.out / self.filename.format(epoch=trainer.epoch, iteration=trainer.iteration)
+        path = trainer.out / self.filename.format(
+            trainer, epoch=trainer.epoch, iteration=trainer.iteration
+        )
         save_grid(images, path, self.nrow, self.value_range)
-
-
-def _check_template(filename: str) -> None:
-    try:
-        filename.format(epoch=0, iteration=0)
-    except KeyError as error:
-        raise ArgumentError(
-            f"ImageGrid: filename {filename!r} has an unknown field {{{error.args[0]}}}; "
-            "use {epoch} and {iteration}"
-        ) from None
-    except (ValueError, IndexError, AttributeError) as error:
-        raise ArgumentError(
-            f"ImageGrid: filename {filename!r} is not a valid template ({error})"
-        ) from None
 
 
 def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -> nn.Module:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import ignite.distributed as idist
 from torch import nn
 
+from ..argcheck import template
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import Extension
 from ..snapshot import atomic_save
@@ -28,36 +29,6 @@ def _format(template: str, trainer: Trainer) -> str:
     return template.format(trainer, epoch=trainer.epoch, iteration=trainer.iteration)
 
 
-class _AnyAttribute:
-    # Stands in for the trainer when a template is tried: {.updater.iteration} stays valid.
-    def __getattr__(self, name: str) -> _AnyAttribute:
-        return self
-
-    def __getitem__(self, key: object) -> _AnyAttribute:
-        return self
-
-    def __format__(self, spec: str) -> str:
-        return format(0, spec)
-
-
-def _check_template(filename: object) -> str:
-    """Try ``filename`` with stand-in values, so a typo fails here, not after an epoch."""
-    if not isinstance(filename, str):
-        raise ArgumentTypeError(f"filename must be a str template, got {filename!r:.60}")
-    try:
-        name = filename.format(_AnyAttribute(), epoch=0, iteration=0)
-    except KeyError as error:
-        raise ArgumentError(
-            f"filename {filename!r}: unknown field {{{error.args[0]}}}; use {{epoch}}, "
-            "{iteration} or {.attribute} of the trainer"
-        ) from None
-    except (ValueError, IndexError, TypeError) as error:
-        raise ArgumentError(f"filename {filename!r}: not a valid template ({error})") from None
-    if not name or "/" in name:
-        raise ArgumentError(f"filename {filename!r}: must name a file inside out, without '/'")
-    return filename
-
-
 class _Snapshot(Extension):
     priority = PRIORITY_SNAPSHOT
 
@@ -66,7 +37,7 @@ class _Snapshot(Extension):
             isinstance(n_retains, bool) or not isinstance(n_retains, int) or n_retains < 1
         ):
             raise ArgumentError(f"n_retains must be None or an int >= 1, got {n_retains!r}")
-        self.filename = _check_template(filename)
+        self.filename = template(filename)
         self.n_retains = n_retains
         self.trigger = get_trigger(trigger, "trigger")
         self.written: list[str] = []
