@@ -9,7 +9,7 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
-from ..argcheck import template
+from ..argcheck import integer, template
 from ..atomic import atomic_write
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from ..extension import PRIORITY_READER, Extension
@@ -65,9 +65,7 @@ class ImageGrid(Extension):
             raise ArgumentTypeError(
                 f"ImageGrid: generator must be a module or a model name, got {generator!r:.60}"
             )
-        for name, count in (("n", n), ("nrow", nrow)):
-            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                raise ArgumentError(f"ImageGrid: {name} must be an int >= 1, got {count!r}")
+        n, nrow = integer(n, "ImageGrid: n"), integer(nrow, "ImageGrid: nrow")
         template(filename, "ImageGrid: filename", subdirectories=True)
         low, high = value_range
         if not low < high:
