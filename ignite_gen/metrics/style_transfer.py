@@ -1,0 +1,94 @@
+"""Style-transfer accuracy of a conditional encoder-generator pair (CVAE-GAN's use case):
+keep an image's style, change its label, and ask a classifier which digit came out."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..argcheck import described, instance, integer
+from ..errors import ArgumentError, ArgumentTypeError
+
+__all__ = ["style_transfer_accuracy", "transfer_labels"]
+
+
+def transfer_labels(labels: torch.Tensor, n_classes: int = 10, seed: int = 0) -> torch.Tensor:
+    """A new label for each of ``labels``, never its own: ``(y + k) mod n_classes`` with
+    ``k`` uniform in ``1 .. n_classes - 1`` from a CPU generator seeded ``seed``, so every
+    other label is equally likely and the draw is the same on every machine.
+
+    Example:
+        >>> new = transfer_labels(torch.tensor([0, 1, 2, 3]), seed=0)
+        >>> bool((new != torch.tensor([0, 1, 2, 3])).all())
+        True
+    """
+    generator = torch.Generator().manual_seed(seed)
+    shifts = torch.randint(1, n_classes, (len(labels),), generator=generator)
+    return (labels.cpu() + shifts) % n_classes
+
+
+def style_transfer_accuracy(
+    encoder: nn.Module,
+    generator: nn.Module,
+    classifier: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    batch_size: int = 500,
+) -> float:
+    """How often ``classifier`` reads the new label in ``generator(mu, new_label)``, where
+    ``mu`` is the posterior mean ``encoder(image, label)[0]`` of each real image and
+    ``new_label`` comes from :func:`transfer_labels` (``seed``).
+
+    ``classifier`` is the judge, normally the project's MNIST classifier
+    (:func:`~ignite_gen.metrics.classifier.load_classifier`), not a network of the model
+    being scored. The three networks run in eval mode under ``torch.no_grad()``, in
+    batches of ``batch_size`` on ``device`` (default: the generator's), and get their
+    train/eval modes back afterwards. Chance is about 1/n_classes; a generator that
+    ignores its label and copies the image's digit scores 0.
+
+    Example:
+        >>> _, _, held_x, held_y = held_out_split()
+        >>> style_transfer_accuracy(enc, gen, load_classifier(), held_x, held_y)
+        0.93
+    """
+    modules = (encoder, generator, classifier)
+    for name, module in zip(("encoder", "generator", "classifier"), modules, strict=True):
+        instance(module, nn.Module, name, "an nn.Module")
+    instance(images, torch.Tensor, "images", "a tensor (N, channels, height, width)")
+    instance(labels, torch.Tensor, "labels", "a tensor of int64 labels (N,)")
+    if images.dim() != 4 or len(images) == 0:
+        raise ArgumentError(
+            f"images must be a non-empty (N, C, H, W) batch, got {tuple(images.shape)}"
+        )
+    if labels.dtype != torch.int64:
+        raise ArgumentTypeError(f"labels must be int64 class indices, got {labels.dtype}")
+    if labels.shape != (len(images),):
+        raise ArgumentError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+    batch_size = integer(batch_size, "batch_size")
+    n_classes = getattr(generator, "n_classes", None)
+    if not isinstance(n_classes, int):
+        raise ArgumentError(
+            f"generator needs an int n_classes attribute, got {described(n_classes)}"
+        )
+    if device is None:
+        device = next(generator.parameters()).device
+    targets = transfer_labels(labels, n_classes, seed)
+    modes = [module.training for module in modules]
+    correct = torch.zeros((), dtype=torch.int64, device=device)
+    try:
+        for module in modules:
+            module.eval()
+        with torch.no_grad():
+            batches = (t.split(batch_size) for t in (images, labels, targets))
+            for x, y, target in zip(*batches, strict=True):
+                target = target.to(device)
+                mu, _ = encoder(x.to(device, torch.float32), y.to(device))
+                read = classifier(generator(mu, target)).argmax(1)
+                correct += (read == target).sum()
+    finally:
+        for module, mode in zip(modules, modes, strict=True):
+            module.train(mode)
+    return int(correct) / len(images)

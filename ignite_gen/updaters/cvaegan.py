@@ -1,0 +1,300 @@
+"""CVAEGANUpdater: CVAE-GAN (Bao et al., ICCV 2017), an encoder, a generator, a
+discriminator and a classifier, each stepped by its own optimizer on its own terms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..argcheck import described, instance, integer, real
+from ..errors import ArgumentError, ArgumentTypeError
+from ..models.noise import sample_noise
+from ..reporter import report
+from .arguments import check_optimizer_owners
+from .base import Updater
+from .ema import check_decay
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "CVAEGANUpdater",
+    "classwise_feature_matching",
+    "discriminator_loss",
+    "kl_divergence",
+    "labelled_images",
+    "mean_feature_matching",
+    "pairwise_matching",
+]
+
+#: lambda1..4 of Bao et al. 2017 (Section 3): ``kl``, ``rec`` (L_G), ``gd`` (L_GD), ``gc`` (L_GC).
+DEFAULT_WEIGHTS: dict[str, float] = {"kl": 3.0, "rec": 1.0, "gd": 1e-3, "gc": 1e-3}
+
+
+def _wide(t: Tensor) -> Tensor:
+    # Losses are summed in float32 (or the float64 of a float64 model), never in bf16/fp16.
+    return t if t.dtype in (torch.float32, torch.float64) else t.float()
+
+
+def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
+    """L_KL: ``KL(N(mu, exp(logvar)) || N(0, I))``, summed over the code, averaged over
+    the batch: ``mean_i 1/2 sum_j (mu_ij^2 + exp(logvar_ij) - logvar_ij - 1)``.
+
+    Example:
+        >>> kl_divergence(torch.zeros(4, 8), torch.zeros(4, 8))  # the prior itself
+        tensor(0.)
+    """
+    mu, logvar = _wide(mu), _wide(logvar)
+    return 0.5 * (mu.square() + logvar.exp() - logvar - 1).sum(1).mean()
+
+
+def pairwise_matching(a: Tensor, b: Tensor) -> Tensor:
+    """``mean_i 1/2 ||a_i - b_i||^2``: each sample's squared distance to its own partner,
+    summed over its elements, averaged over the batch; L_G's three terms (pixels, D's
+    features, C's features) are each one of these.
+
+    Example:
+        >>> pairwise_matching(torch.zeros(2, 3), torch.ones(2, 3))
+        tensor(1.5000)
+    """
+    return 0.5 * (_wide(a) - _wide(b)).square().flatten(1).sum(1).mean()
+
+
+def mean_feature_matching(real: Tensor, fake: Tensor) -> Tensor:
+    """L_GD: ``1/2 ||mean_i real_i - mean_i fake_i||^2``, the batch means of features.
+
+    Example:
+        >>> mean_feature_matching(torch.tensor([[0.0], [2.0]]), torch.tensor([[3.0], [3.0]]))
+        tensor(2.)
+    """
+    return 0.5 * (_wide(real).mean(0) - _wide(fake).mean(0)).square().sum()
+
+
+def _class_means(features: Tensor, labels: Tensor, n_classes: int) -> tuple[Tensor, Tensor]:
+    # One-hot sums instead of a loop over classes: no Python branch, no host sync.
+    one_hot = F.one_hot(labels, n_classes).to(features.dtype)
+    counts = one_hot.sum(0)
+    return one_hot.T @ features / counts.clamp(min=1).unsqueeze(1), counts
+
+
+def classwise_feature_matching(
+    real: Tensor, real_labels: Tensor, fake: Tensor, fake_labels: Tensor, n_classes: int
+) -> Tensor:
+    """L_GC: ``1/2 sum_c ||mean real_c - mean fake_c||^2`` over the classes ``c`` that
+    both batches hold, each mean over that class's samples (features (N, F), labels (N,)).
+
+    Example:
+        >>> real, fake = torch.tensor([[1.0], [3.0]]), torch.tensor([[0.0], [0.0]])
+        >>> classwise_feature_matching(real, torch.tensor([0, 1]), fake, torch.tensor([0, 1]), 2)
+        tensor(5.)
+    """
+    real_means, real_counts = _class_means(_wide(real), real_labels, n_classes)
+    fake_means, fake_counts = _class_means(_wide(fake), fake_labels, n_classes)
+    both = ((real_counts > 0) & (fake_counts > 0)).to(real_means.dtype)
+    return 0.5 * ((real_means - fake_means).square().sum(1) * both).sum()
+
+
+def discriminator_loss(real: Tensor, reconstructed: Tensor, prior: Tensor) -> Tensor:
+    """L_D: ``-E log D(x) - E log(1 - D(x')) - E log(1 - D(x_p))`` from D's logits, as
+    softplus terms (numerically stable: no log of a sigmoid that rounded to 0 or 1).
+
+    Example:
+        >>> discriminator_loss(torch.zeros(2), torch.zeros(2), torch.zeros(2))  # 3 log 2
+        tensor(2.0794)
+    """
+    return (
+        F.softplus(-_wide(real)).mean()
+        + F.softplus(_wide(reconstructed)).mean()
+        + F.softplus(_wide(prior)).mean()
+    )
+
+
+def labelled_images(batch: Any) -> tuple[Tensor, Tensor]:
+    """``(images, labels)`` of a batch that is such a pair; anything else raises
+    :class:`ArgumentTypeError` (a ``converter`` can make it so).
+
+    Example:
+        >>> labelled_images(torch.zeros(4, 1, 28, 28))
+        Traceback (most recent call last):
+        ignite_gen.errors.ArgumentTypeError: batch: conditional updaters take (images, labels) ...
+    """
+    pair = isinstance(batch, (tuple, list)) and len(batch) == 2
+    if pair and all(isinstance(t, Tensor) for t in batch):
+        return batch[0], batch[1]
+    raise ArgumentTypeError(
+        f"batch: conditional updaters take (images, labels) pairs of tensors, got "
+        f"{described(batch)}; pass converter= to turn your batches into such pairs"
+    )
+
+
+def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    wanted = f"a dict with keys among {sorted(DEFAULT_WEIGHTS)}"
+    given = instance(weights or {}, Mapping, "weights", wanted)
+    unknown = sorted(set(given) - set(DEFAULT_WEIGHTS), key=str)
+    if unknown:
+        raise ArgumentError(
+            f"weights: unknown term {unknown[0]!r}; the terms are {sorted(DEFAULT_WEIGHTS)}"
+        )
+    checked = dict(DEFAULT_WEIGHTS)
+    for key, value in given.items():
+        checked[key] = real(value, f"weights[{key!r}]", lambda v: v >= 0, "at least 0")
+    return checked
+
+
+_NAMES = ("enc", "gen", "dis", "cls")
+_ARGUMENTS = ("encoder", "generator", "discriminator", "classifier")
+
+
+def _check_networks(networks: tuple[Any, ...], optimizers: tuple[Any, ...]) -> None:
+    named = dict(zip(_ARGUMENTS, networks, strict=True))
+    labels = [f"opt_{name}" for name in _NAMES]
+    for name, module in named.items():
+        instance(module, nn.Module, name, "an nn.Module")
+    for label, optimizer in zip(labels, optimizers, strict=True):
+        instance(optimizer, torch.optim.Optimizer, label, "a torch.optim.Optimizer")
+    gen = named["generator"]
+    for attribute in ("z_dim", "n_classes"):
+        if getattr(gen, attribute, None) is None:
+            raise ArgumentError(
+                f"generator ({type(gen).__name__}) needs the attribute {attribute}: it is "
+                "called as generator(z, labels) with z of shape (N, z_dim)"
+            )
+    for name in ("discriminator", "classifier"):
+        net = named[name]
+        if not all(callable(getattr(net, m, None)) for m in ("forward_with_features", "features")):
+            raise ArgumentError(
+                f"{name} ({type(net).__name__}) needs forward_with_features(x) -> (output, "
+                f"features) and features(x) methods, as build_model('cvaegan-{name}') has"
+            )
+    check_optimizer_owners(list(zip(labels, optimizers, _ARGUMENTS, strict=True)), named)
+
+
+class CVAEGANUpdater(Updater):
+    """CVAE-GAN (Bao et al., "CVAE-GAN: Fine-Grained Image Generation through Asymmetric
+    Training", ICCV 2017): a conditional VAE whose decoder is also a GAN generator.
+
+    Models and optimizers are named ``enc``, ``gen``, ``dis``, ``cls``: E gives q(z|x, c)
+    as ``(mu, logvar)``, G(z, c) images, D real/fake logits and features f_D, C class
+    logits and features f_C. For real images ``x`` with labels ``c``: the reconstruction
+    ``x' = G(z, c)``, ``z = mu + sigma * eps`` (reparameterised), and the prior sample
+    ``x_p = G(z_p, c)``, ``z_p ~ N(0, I)`` (the paper draws x_p's labels from the label
+    prior; the batch's labels are such a draw and give L_GC the same classes on both sides).
+
+    - L_KL = KL(q(z|x, c) || N(0, I))                           :func:`kl_divergence`
+    - L_G  = 1/2 (||x - x'||^2 + ||f_D(x) - f_D(x')||^2 + ||f_C(x) - f_C(x')||^2)
+    - L_GD = 1/2 ||mean f_D(x) - mean f_D(x_p)||^2              :func:`mean_feature_matching`
+    - L_GC = 1/2 sum_c ||mean f_C^c(x) - mean f_C^c(x_p)||^2    :func:`classwise_feature_matching`
+    - L_D  = -E log D(x) - E log(1 - D(x')) - E log(1 - D(x_p)) :func:`discriminator_loss`
+    - L_C  = -E log P(c|x), real images only
+
+    Squared norms sum over a sample's pixels or features (:func:`pairwise_matching`);
+    expectations are batch means, so L_G is on the per-sample scale of a log-likelihood,
+    as the paper's weights for it against L_KL assume. As the paper's Algorithm 1 assigns
+    them, E minimises ``kl * L_KL + rec * L_G``, G ``rec * L_G + gd * L_GD + gc * L_GC``,
+    D L_D and C L_C, all four gradients taken at this iteration's weights; D and C see
+    the fakes detached. ``weights`` overrides some of :data:`DEFAULT_WEIGHTS`.
+
+    Reports ``enc/loss``, ``enc/kl``, ``gen/loss``, ``gen/rec`` (L_G; parts ``gen/rec_pixel``,
+    ``gen/rec_dis``, ``gen/rec_cls``), ``gen/gd``, ``gen/gc``, ``dis/loss``, ``cls/loss``,
+    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``; the other
+    options are the base :class:`Updater`'s. Batches are ``(images, labels)`` pairs.
+
+    Example:
+        >>> kinds = ("encoder", "generator", "discriminator", "classifier")
+        >>> nets = [build_model(f"cvaegan-{kind}") for kind in kinds]
+        >>> adam = lambda m: torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        >>> updater = CVAEGANUpdater(loader, *nets, *map(adam, nets), device="cpu")
+    """
+
+    def __init__(
+        self,
+        iterator: Iterable[Any],
+        encoder: nn.Module,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        classifier: nn.Module,
+        opt_enc: torch.optim.Optimizer,
+        opt_gen: torch.optim.Optimizer,
+        opt_dis: torch.optim.Optimizer,
+        opt_cls: torch.optim.Optimizer,
+        device: str | torch.device | None = "auto",
+        *,
+        weights: Mapping[str, float] | None = None,
+        converter: Callable[[Any, torch.device], Any] | None = None,
+        grad_clip: float | None = None,
+        precision: str = "fp32",
+        ema_decay: float | None = None,
+    ) -> None:
+        networks = (encoder, generator, discriminator, classifier)
+        optimizers = (opt_enc, opt_gen, opt_dis, opt_cls)
+        _check_networks(networks, optimizers)
+        self.weights = _check_weights(weights)
+        if ema_decay is not None:
+            ema_decay = check_decay(ema_decay, "ema_decay")
+        super().__init__(
+            iterator,
+            dict(zip(_NAMES, networks, strict=True)),
+            dict(zip(_NAMES, optimizers, strict=True)),
+            device=device,
+            converter=converter,
+            grad_clip=grad_clip,
+            precision=precision,
+            ema=None if ema_decay is None else {"gen": ema_decay},
+        )
+        self.n_classes = integer(getattr(generator, "n_classes", None), "generator.n_classes")
+
+    def update_core(self, batch: Any) -> None:
+        x, c = labelled_images(batch)
+        enc, gen = self.models["enc"], self.models["gen"]
+        dis: Any = self.models["dis"]  # Any: forward_with_features is its own method
+        cls: Any = self.models["cls"]
+        w = self.weights
+        with self.autocast():
+            mu, logvar = enc(x, c)
+            z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+            z_p = sample_noise(gen, len(x), self.device)
+            # E's reconstruction, through which L_G's gradient reaches E.
+            x_rec = gen(z, c)
+            # G's own copy starts from the detached code: G's backward stops there and
+            # never crosses E's weights, which E's step (before G's) has changed.
+            x_rec_g, x_p = gen(torch.cat([z.detach(), z_p]), torch.cat([c, c])).chunk(2)
+            # D and C on real images and detached fakes: their own losses, and the real
+            # features that E's and G's terms aim at (constants for those terms).
+            fakes = torch.cat([x_rec.detach(), x_p.detach()])
+            dis_logits, dis_features = dis.forward_with_features(torch.cat([x, fakes]))
+            cls_logits, fc_x = cls.forward_with_features(x)
+            fd_x, fc_x = dis_features[: len(x)].detach(), fc_x.detach()
+            fd_rec, fc_rec = dis.features(x_rec), cls.features(x_rec)
+            fd_rec_g, fd_p = dis.features(torch.cat([x_rec_g, x_p])).chunk(2)
+            fc_rec_g, fc_p = cls.features(torch.cat([x_rec_g, x_p])).chunk(2)
+
+        loss_kl = kl_divergence(mu, logvar)
+        rec_pixel, rec_dis, rec_cls = (
+            pairwise_matching(x, x_rec),
+            pairwise_matching(fd_x, fd_rec),
+            pairwise_matching(fc_x, fc_rec),
+        )
+        loss_rec = rec_pixel + rec_dis + rec_cls  # L_G through E's code; below, through G's
+        g_pairs = ((x, x_rec_g), (fd_x, fd_rec_g), (fc_x, fc_rec_g))
+        loss_rec_g = torch.stack([pairwise_matching(a, b) for a, b in g_pairs]).sum()
+        loss_gd = mean_feature_matching(fd_x, fd_p)
+        loss_gc = classwise_feature_matching(fc_x, c, fc_p, c, self.n_classes)
+        loss_enc = w["kl"] * loss_kl + w["rec"] * loss_rec
+        loss_gen = w["rec"] * loss_rec_g + w["gd"] * loss_gd + w["gc"] * loss_gc
+        loss_dis = discriminator_loss(*dis_logits.chunk(3))
+        loss_cls = F.cross_entropy(_wide(cls_logits), c)
+
+        # Every loss above was computed before any step. E's backward passes through G, D
+        # and C; G's through D and C; D's and C's through themselves only: in this order
+        # no backward crosses weights that an earlier step has changed in place.
+        self.step("enc", loss_enc)
+        self.step("gen", loss_gen)
+        self.step("dis", loss_dis)
+        self.step("cls", loss_cls)
+        report({"enc/loss": loss_enc, "enc/kl": loss_kl, "dis/loss": loss_dis})
+        report({"loss": loss_gen, "rec": loss_rec, "gd": loss_gd, "gc": loss_gc}, prefix="gen")
+        report({"rec_pixel": rec_pixel, "rec_dis": rec_dis, "rec_cls": rec_cls}, prefix="gen")
+        accuracy = (cls_logits.argmax(1) == c).float().mean()
+        report({"cls/loss": loss_cls, "cls/accuracy": accuracy})
