@@ -10,6 +10,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..errors import UserError
+from .dropout import MaskDropout
 from .registry import register_model
 
 __all__ = ["ATTENTIONS", "PAD", "Seq2Seq", "smoothed_token_loss"]
@@ -61,7 +62,7 @@ class Seq2Seq(nn.Module):
         self.attention, self.layers, self.hidden = attention, layers, hidden
         self.src_embed = nn.Embedding(src_vocab, embed, padding_idx=PAD)
         self.tgt_embed = nn.Embedding(tgt_vocab, embed, padding_idx=PAD)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = MaskDropout(dropout)
         directions = 2 if bidirectional else 1
         rnn_dropout = dropout if layers > 1 else 0.0
         self.encoder = nn.GRU(
