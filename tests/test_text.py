@@ -98,6 +98,20 @@ def test_detokenize_capitalises_and_attaches():
     assert detokenize_english([]) == ""
 
 
+@pytest.mark.parametrize(
+    ("tokens", "text"),
+    [
+        ("yes . you're right .", "Yes. You're right."),
+        ('" are you a teacher ? " " yes , i am . "', '"Are you a teacher?" "Yes, I am."'),
+        ("hurry up ! everyone's waiting .", "Hurry up! Everyone's waiting."),
+        ("3 dogs came . 2 left .", "3 dogs came. 2 left."),  # a number starts the sentence
+        ("he left at 6:00 p . m . today", "He left at 6:00 p. m. today"),  # abbreviation
+    ],
+)
+def test_detokenize_capitalises_every_sentence(tokens, text):
+    assert detokenize_english(tokens.split()) == text
+
+
 def test_cased_tokens_are_the_lower_cased_ones_as_written():
     english = EnglishTokenizer()
     text = "ＨＥＬＬＯ, I’m Tom from Japan."

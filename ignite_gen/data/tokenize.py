@@ -129,7 +129,8 @@ def detokenize_english(tokens: Iterable[str], casing: Casing | None = None) -> s
 
     ``casing`` (learned from the training targets) writes each word as the training data
     does ("Tom", "Japan"); without it words stay lower-case. Either way the pronoun "i"
-    (and "i'm", "i'll", "i've", "i'd") becomes "I" and the first letter is capitalised.
+    (and "i'm", "i'll", "i've", "i'd") becomes "I" and the first word of each sentence
+    (after ".", "!" or "?", inside quotes too) starts with a capital.
     Punctuation attaches to the word before it (opening brackets to the word after) and
     straight double quotes alternate between opening and closing.
 
@@ -142,9 +143,16 @@ def detokenize_english(tokens: Iterable[str], casing: Casing | None = None) -> s
     out: list[str] = []
     glue = True  # no space before the next token
     quote_open = False
+    starts_sentence, previous = True, ""
     for token in tokens:
         if _PRONOUN_I.match(token):
             token = "I" + token[1:]
+        if starts_sentence and token[:1].isalnum():
+            token = token[0].upper() + token[1:]
+            starts_sentence = False
+        elif _ends_sentence(token, previous):
+            starts_sentence = True
+        previous = token
         if token == '"':
             if quote_open:
                 out.append(token)
@@ -160,11 +168,12 @@ def detokenize_english(tokens: Iterable[str], casing: Casing | None = None) -> s
             continue
         out.append(token if glue else " " + token)
         glue = token in _ATTACH_RIGHT
-    text = "".join(out)
-    for i, char in enumerate(text):
-        if char.isalpha():
-            return text[:i] + char.upper() + text[i + 1 :]
-    return text
+    return "".join(out)
+
+
+def _ends_sentence(token: str, previous: str) -> bool:
+    # A full stop after a single letter is taken for an abbreviation ("p.m.", "U.S.").
+    return token in ("!", "?") or (token == "." and len(previous) > 1)
 
 
 def tokenizer_from_config(config: dict[str, Any]) -> JapaneseTokenizer | EnglishTokenizer:
