@@ -288,3 +288,18 @@ def test_bad_corpora_are_one_line_errors(tmp_path):
     assert_one_line_error(run_cli("train", "seq2seq", "--data", str(tsv), *quick), f"{tsv}:2")
     tsv.write_bytes("It is a cat.\t猫です。\n".encode() + b"bad \xff bytes\t\xfe\n")
     assert_one_line_error(run_cli("train", "seq2seq", "--data", str(tsv), *quick), f"{tsv}:2")
+
+
+def test_training_processes_are_seeded_and_flush_subnormals_to_zero():
+    from ignite_gen.cli.common import prepare_process
+
+    subnormal = torch.tensor([1e-40])
+    assert (subnormal * 1.0).item() != 0.0
+    try:
+        prepare_process(3)
+        first = torch.rand(4)
+        prepare_process(3)
+        assert torch.equal(torch.rand(4), first)
+        assert (subnormal * 1.0).item() == 0.0
+    finally:
+        torch.set_flush_denormal(False)

@@ -26,7 +26,7 @@ from ..models.seq2seq import ATTENTIONS, Seq2Seq
 from ..trainer import Trainer
 from ..updaters import Seq2SeqUpdater, resolve_device
 from .argtypes import at_least, fraction, positive
-from .common import add_common_arguments, hparams_of, seed_everything
+from .common import add_common_arguments, hparams_of, prepare_process
 
 __all__ = ["add_parser", "build_seq2seq_trainer", "load_pairs", "translation_metadata"]
 
@@ -126,7 +126,7 @@ def translation_metadata(
 def build_seq2seq_trainer(args: argparse.Namespace, resume: Path | None = None) -> Trainer:
     """The trainer ``ignite-gen train seq2seq`` runs, built from parsed arguments,
     resuming from ``resume`` when given."""
-    seed_everything(args.seed)
+    prepare_process(args.seed)
     device = resolve_device(args.device)
     pairs, name = load_pairs(args)
     if args.max_pairs is not None:

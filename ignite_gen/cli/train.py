@@ -16,7 +16,7 @@ from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
 from .argtypes import at_least, fraction, positive, sample_count
-from .common import add_common_arguments, check_same_run, hparams_of, seed_everything
+from .common import add_common_arguments, check_same_run, hparams_of, prepare_process
 from .gan_methods import METHODS, Method, build_networks
 
 __all__ = ["add_parser", "build_gan_trainer", "run"]
@@ -93,7 +93,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def build_gan_trainer(args: argparse.Namespace, resume: Path | None = None) -> Trainer:
     """The trainer ``ignite-gen train gan`` runs, built from parsed arguments, resuming
     from ``resume`` when given."""
-    seed_everything(args.seed)
+    prepare_process(args.seed)
     device = resolve_device(args.device)
     images, _ = load_mnist_dir(args.data_root) if args.data_root else load_mnist_subset()
     if args.max_images is not None:
