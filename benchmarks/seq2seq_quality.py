@@ -112,8 +112,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--attention", default="luong")
     parser.add_argument("--dropout", type=float, default=0.5)
     parser.add_argument("--tie-embeddings", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam, cosine to 0")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam, cosine to 0")
     parser.add_argument("--min-freq", type=int, default=2)
     parser.add_argument("--max-len", type=int, default=30, help="training pairs only")
     parser.add_argument("--label-smoothing", type=float, default=0.2)
@@ -137,6 +137,8 @@ def arguments() -> argparse.Namespace:
 def main() -> None:
     args = arguments()
     torch.set_num_threads(args.threads)
+    # Subnormals flushed to zero, as `ignite-gen train` does (see prepare_process).
+    torch.set_flush_denormal(True)
     torch.manual_seed(args.seed)
     print(
         f"seq2seq_quality: python {platform.python_version()}, torch {torch.__version__}, "
