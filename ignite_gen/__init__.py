@@ -38,6 +38,7 @@ from .triggers import (
 from .updaters import (
     EBGANUpdater,
     GANUpdater,
+    InfoGANUpdater,
     LSGANUpdater,
     Seq2SeqUpdater,
     Updater,
@@ -58,6 +59,7 @@ __all__ = [
     "EarlyStoppingTrigger",
     "Extension",
     "GANUpdater",
+    "InfoGANUpdater",
     "IntervalTrigger",
     "LSGANUpdater",
     "ManualScheduleTrigger",

@@ -16,6 +16,7 @@ from .classifier import (
     load_classifier,
     train_classifier,
 )
+from .code_purity import CodePurity, code_purity
 from .quality import (
     MAX_REFERENCE,
     check_mnist_shaped,
@@ -33,6 +34,7 @@ from .quality import (
 __all__ = [
     "MAX_REFERENCE",
     "RECIPE",
+    "CodePurity",
     "MnistClassifier",
     "cache_path",
     "check_mnist_shaped",
@@ -41,6 +43,7 @@ __all__ = [
     "class_coverage",
     "classifier_accuracy",
     "classify",
+    "code_purity",
     "held_out_split",
     "kl_uniform",
     "load_classifier",

@@ -16,7 +16,7 @@ from typing import NamedTuple, cast
 import torch
 
 # SciPy ships no type stubs; setup.cfg has no mypy section for it.
-from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
+from scipy.optimize import linear_sum_assignment
 from torch import nn
 
 from ..argcheck import described, instance, integer

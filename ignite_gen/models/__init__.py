@@ -9,6 +9,7 @@ from .dcgan import (
 )
 from .decoding import beam_search, decode, greedy_decode
 from .ebgan import EBGANConvDiscriminator, EBGANMLPDiscriminator
+from .infogan import InfoGANDiscriminator, InfoGANGenerator
 from .noise import sample_noise
 from .registry import build_model, model_spec, register_model, registered_models
 from .seq2seq import Seq2Seq
@@ -20,6 +21,8 @@ __all__ = [
     "DCGANGenerator",
     "EBGANConvDiscriminator",
     "EBGANMLPDiscriminator",
+    "InfoGANDiscriminator",
+    "InfoGANGenerator",
     "Seq2Seq",
     "beam_search",
     "build_model",

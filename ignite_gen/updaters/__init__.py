@@ -4,6 +4,12 @@ from .base import PRECISIONS, Updater, move_to_device, resolve_device
 from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
+from .infogan import (
+    InfoGANUpdater,
+    categorical_log_likelihood,
+    check_infogan_pair,
+    gaussian_log_likelihood,
+)
 from .lsgan import LSGANUpdater
 from .seq2seq import Seq2SeqUpdater
 from .wgan import WGANUpdater, gradient_penalty
@@ -13,10 +19,14 @@ __all__ = [
     "EBGANUpdater",
     "ExponentialMovingAverage",
     "GANUpdater",
+    "InfoGANUpdater",
     "LSGANUpdater",
     "Seq2SeqUpdater",
     "Updater",
     "WGANUpdater",
+    "categorical_log_likelihood",
+    "check_infogan_pair",
+    "gaussian_log_likelihood",
     "gradient_penalty",
     "move_to_device",
     "pullaway_term",

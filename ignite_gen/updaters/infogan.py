@@ -15,9 +15,7 @@ from ..argcheck import real
 from ..errors import ArgumentError
 from ..models.infogan import CodedGenerator, QDiscriminator
 from ..reporter import report
-from .base import Updater
-from .ema import check_decay
-from .gan import check_gan_arguments, real_images
+from .gan import GANUpdater, real_images
 
 __all__ = [
     "InfoGANUpdater",
@@ -54,7 +52,7 @@ def gaussian_log_likelihood(
     return log_density.sum(1).mean()
 
 
-class InfoGANUpdater(Updater):
+class InfoGANUpdater(GANUpdater):
     """InfoGAN: the non-saturating GAN plus ``lambda * L_I`` for both players.
 
     Each iteration draws codes ``c`` (a category and continuous values) and noise ``z``
@@ -107,7 +105,10 @@ class InfoGANUpdater(Updater):
         precision: str = "fp32",
         ema_decay: float | None = None,
     ) -> None:
-        check_gan_arguments(gen, dis, opt_gen, opt_dis)
+        super().__init__(
+            iterator, gen, dis, opt_gen, opt_dis, device=device, converter=converter,
+            grad_clip=grad_clip, precision=precision, ema_decay=ema_decay,
+        )  # fmt: skip
         check_infogan_pair(gen, dis)
         self.categorical_weight, self.continuous_weight = (
             real(weight, name, lambda v: v >= 0, "at least 0")
@@ -115,18 +116,6 @@ class InfoGANUpdater(Updater):
                 (categorical_weight, "categorical_weight"),
                 (continuous_weight, "continuous_weight"),
             )
-        )
-        if ema_decay is not None:
-            ema_decay = check_decay(ema_decay, "ema_decay")
-        super().__init__(
-            iterator,
-            {"gen": gen, "dis": dis},
-            {"gen": opt_gen, "dis": opt_dis},
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            ema=None if ema_decay is None else {"gen": ema_decay},
         )
 
     def information(
