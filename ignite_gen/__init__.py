@@ -36,6 +36,7 @@ from .triggers import (
     OnceTrigger,
 )
 from .updaters import (
+    CVAEUpdater,
     EBGANUpdater,
     GANUpdater,
     InfoGANUpdater,
@@ -54,6 +55,7 @@ __all__ = [
     "PRIORITY_WRITER",
     "ArgumentError",
     "ArgumentTypeError",
+    "CVAEUpdater",
     "DictSummary",
     "EBGANUpdater",
     "EarlyStoppingTrigger",

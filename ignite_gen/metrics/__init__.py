@@ -17,6 +17,7 @@ from .classifier import (
     train_classifier,
 )
 from .code_purity import CodePurity, code_purity
+from .conditional import conditional_accuracy, conditional_accuracy_per_class, predictor_accuracy
 from .quality import (
     MAX_REFERENCE,
     check_mnist_shaped,
@@ -44,9 +45,12 @@ __all__ = [
     "classifier_accuracy",
     "classify",
     "code_purity",
+    "conditional_accuracy",
+    "conditional_accuracy_per_class",
     "held_out_split",
     "kl_uniform",
     "load_classifier",
+    "predictor_accuracy",
     "real_data_scores",
     "reference_images",
     "sample_quality",

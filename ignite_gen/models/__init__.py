@@ -1,5 +1,6 @@
 """Reference networks, registered by name so snapshots can rebuild them."""
 
+from .cvae import CVAE, ConditionalVAE, CVAEPredictor, LabelPredictor
 from .dcgan import (
     ArticleDiscriminator,
     ArticleGenerator,
@@ -15,14 +16,18 @@ from .registry import build_model, model_spec, register_model, registered_models
 from .seq2seq import Seq2Seq
 
 __all__ = [
+    "CVAE",
     "ArticleDiscriminator",
     "ArticleGenerator",
+    "CVAEPredictor",
+    "ConditionalVAE",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "EBGANConvDiscriminator",
     "EBGANMLPDiscriminator",
     "InfoGANDiscriminator",
     "InfoGANGenerator",
+    "LabelPredictor",
     "Seq2Seq",
     "beam_search",
     "build_model",

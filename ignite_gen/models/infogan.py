@@ -21,7 +21,14 @@ __all__ = ["CodedGenerator", "InfoGANDiscriminator", "InfoGANGenerator", "QDiscr
 class CodedGenerator(Protocol):
     """What :class:`~ignite_gen.updaters.infogan.InfoGANUpdater` and
     :func:`~ignite_gen.metrics.code_purity.code_purity` need of a generator: code sizes,
-    a prior to sample codes from, and a way to assemble them into its input."""
+    a prior to sample codes from, and a way to assemble them into its input.
+
+    Example:
+        >>> gen: CodedGenerator = build_model("infogan-generator")
+        >>> z, categories, continuous = gen.sample_codes(4)
+        >>> gen(gen.latent(z, categories, continuous)).shape
+        torch.Size([4, 1, 28, 28])
+    """
 
     z_dim: int
     n_categories: int
@@ -43,7 +50,12 @@ class CodedGenerator(Protocol):
 
 class QDiscriminator(Protocol):
     """What :class:`~ignite_gen.updaters.infogan.InfoGANUpdater` needs of a discriminator:
-    code sizes and one pass giving both heads."""
+    code sizes and one pass giving both heads.
+
+    Example:
+        >>> dis: QDiscriminator = build_model("infogan-discriminator")
+        >>> logits, categorical_logits, continuous_mean = dis.forward_with_q(images)
+    """
 
     n_categories: int
     n_continuous: int

@@ -1,6 +1,7 @@
 """Updaters: one training iteration each; subclass :class:`Updater` for your own."""
 
 from .base import PRECISIONS, Updater, move_to_device, resolve_device
+from .cvae import CVAEUpdater, gaussian_kl, labelled_batch, reparameterize
 from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
@@ -16,6 +17,7 @@ from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
     "PRECISIONS",
+    "CVAEUpdater",
     "EBGANUpdater",
     "ExponentialMovingAverage",
     "GANUpdater",
@@ -26,10 +28,13 @@ __all__ = [
     "WGANUpdater",
     "categorical_log_likelihood",
     "check_infogan_pair",
+    "gaussian_kl",
     "gaussian_log_likelihood",
     "gradient_penalty",
+    "labelled_batch",
     "move_to_device",
     "pullaway_term",
     "reconstruction_energy",
+    "reparameterize",
     "resolve_device",
 ]
