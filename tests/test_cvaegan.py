@@ -28,6 +28,7 @@ from ignite_gen.updaters.cvaegan import (
     kl_divergence,
     mean_feature_matching,
     pairwise_matching,
+    reconstruction_terms,
 )
 
 Z = 4
@@ -82,6 +83,27 @@ def test_pairwise_matching_equals_a_per_sample_loop():
         pairs = zip(a[i].flatten().tolist(), b[i].flatten().tolist(), strict=True)
         total += 0.5 * sum((u - v) ** 2 for u, v in pairs)
     assert float(pairwise_matching(a, b)) == pytest.approx(total / 5, rel=1e-12)
+
+
+def test_reconstruction_terms_sum_pixels_and_d_features_and_average_c_features():
+    generator = torch.Generator().manual_seed(6)
+    x, x_rec = torch.randn(2, 3, 1, 2, 2, generator=generator, dtype=torch.float64)
+    fd_x, fd_rec, fc_x, fc_rec = torch.randn(4, 3, 5, generator=generator, dtype=torch.float64)
+    pixel, dis, cls = reconstruction_terms(x, x_rec, fd_x, fd_rec, fc_x, fc_rec)
+    expected = [0.0, 0.0, 0.0]
+    for i in range(3):
+        expected[0] += 0.5 * float((x[i] - x_rec[i]).square().sum()) / 3
+        expected[1] += (
+            0.5
+            * sum((u - v) ** 2 for u, v in zip(fd_x[i].tolist(), fd_rec[i].tolist(), strict=True))
+            / 3
+        )
+        expected[2] += (
+            0.5
+            * sum((u - v) ** 2 for u, v in zip(fc_x[i].tolist(), fc_rec[i].tolist(), strict=True))
+            / 15
+        )
+    assert [float(pixel), float(dis), float(cls)] == pytest.approx(expected, rel=1e-12)
 
 
 def test_mean_feature_matching_equals_a_loop():
@@ -176,7 +198,7 @@ def reference_losses(enc, gen, dis, cls, x, c, eps, z_p, w):
         rec = rec + 0.5 * (
             (x[i] - x_rec[i]).square().sum()
             + (f_d(x[i]) - f_d(x_rec[i])).square().sum()
-            + (f_c(x[i]) - f_c(x_rec[i])).square().sum()
+            + (f_c(x[i]) - f_c(x_rec[i])).square().mean()  # C's: a mean over features
         )
     rec = rec / n
     gd = 0.5 * (sum(f_d(v) for v in x) / n - sum(f_d(v) for v in x_p) / n).square().sum()
@@ -311,7 +333,7 @@ def test_networks_give_their_shapes_and_one_body_for_output_and_features():
     mu, logvar = enc(x, c)
     assert mu.shape == logvar.shape == (3, Z)
     images = gen(mu, c)
-    assert images.shape == (3, 1, 28, 28) and float(images.abs().max()) <= 1
+    assert images.shape == (3, 1, 28, 28) and float(images.detach().abs().max()) <= 1
     assert (gen.z_dim, gen.n_classes) == (Z, 10)
     for net, outputs in ((dis, (3,)), (cls, (3, 10))):
         out, features = net.forward_with_features(x)
@@ -351,7 +373,7 @@ def replaced(index, value, **kwargs):
         (replaced(6, "adam"), ArgumentTypeError, "opt_dis must be a torch.optim.Optimizer"),
         (replaced(1, build_model("dcgan-generator")), ArgumentError, "generator .*n_classes"),
         (replaced(2, build_model("dcgan-discriminator")), ArgumentError, "discriminator .*"),
-        (replaced(None, None, weights={"kld": 1.0}), ArgumentError, "weights: unknown term"),
+        (replaced(None, None, weights={"kld": 1.0}), ArgumentError, "weights keys must be one"),
         (replaced(None, None, weights={"kl": -1.0}), ArgumentError, r"weights\['kl'\]"),
         (replaced(None, None, weights=[3.0]), ArgumentTypeError, "weights must be a dict"),
         (replaced(None, None, ema_decay=1.0), ArgumentError, "ema_decay"),
@@ -361,6 +383,19 @@ def test_constructor_errors_name_the_argument(make_arguments, error, message):
     args, kwargs = make_arguments(tiny_networks(dtype=torch.float32))
     with pytest.raises(error, match=message):
         CVAEGANUpdater([mnist_batch()], *args, device="cpu", **kwargs)
+
+
+def test_bf16_autocast_and_a_generator_ema_train():
+    nets = tiny_networks(dtype=torch.float32)
+    batch = mnist_batch(dtype=torch.float32)
+    updater = make_updater(nets, batch=batch, precision="bf16", ema_decay=0.9)
+    observation: dict = {}
+    with report_scope(observation):
+        updater.update(batch)
+    assert all(value.dtype == torch.float32 for value in observation.values())
+    assert all(bool(torch.isfinite(value)) for value in observation.values())
+    gen, ema = updater.models["gen"], updater.models["gen_ema"]
+    assert not torch.equal(next(gen.parameters()), next(ema.parameters()))
 
 
 def test_a_batch_without_labels_is_refused_naming_the_batch():

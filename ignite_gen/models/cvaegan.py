@@ -58,10 +58,10 @@ class CVAEGANEncoder(nn.Module):
     def __init__(
         self,
         *,
-        z_dim: int = 32,
+        z_dim: int = 16,
         n_classes: int = 10,
-        hidden: int = 32,
-        width: int = 256,
+        hidden: int = 16,
+        width: int = 128,
         channels: int = 1,
     ) -> None:
         super().__init__()
@@ -86,7 +86,9 @@ class CVAEGANGenerator(nn.Module):
     """p(x|z, y): codes (N, z_dim) and labels (N,) to images (N, channels, 28, 28) in [-1, 1].
 
     The code and the one-hot label go through a linear layer to ``2 * hidden`` maps of
-    7x7, then transposed convolutions 7x7 -> 14x14 -> 28x28 with ReLU, tanh at the end.
+    7x7, which the label joins again as ``n_classes`` constant maps (measured: slightly
+    faster to follow the label); then transposed convolutions 7x7 -> 14x14 -> 28x28 with
+    ReLU, tanh at the end.
     ``z_dim`` and ``n_classes`` are the conditional-generator interface: samples for
     digit ``d`` are ``gen(torch.randn(n, gen.z_dim), torch.full((n,), d))``.
 
@@ -97,22 +99,24 @@ class CVAEGANGenerator(nn.Module):
     """
 
     def __init__(
-        self, *, z_dim: int = 32, n_classes: int = 10, hidden: int = 32, channels: int = 1
+        self, *, z_dim: int = 16, n_classes: int = 10, hidden: int = 16, channels: int = 1
     ) -> None:
         super().__init__()
         self.z_dim = z_dim
         self.n_classes = n_classes
         self.project = nn.Sequential(nn.Linear(z_dim + n_classes, 2 * hidden * 7 * 7), nn.ReLU())
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(2 * hidden, hidden, 4, 2, 1),
+            nn.ConvTranspose2d(2 * hidden + n_classes, hidden, 4, 2, 1),
             nn.ReLU(),
             nn.ConvTranspose2d(hidden, channels, 4, 2, 1),
             nn.Tanh(),
         )
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.project(torch.cat([z, _one_hot(y, self.n_classes, z)], 1))
-        images: torch.Tensor = self.net(h.view(len(z), -1, 7, 7))
+        one_hot = _one_hot(y, self.n_classes, z)
+        h = self.project(torch.cat([z, one_hot], 1)).view(len(z), -1, 7, 7)
+        label_maps = one_hot[:, :, None, None].expand(-1, -1, 7, 7).to(h.dtype)
+        images: torch.Tensor = self.net(torch.cat([h, label_maps], 1))
         return images
 
 
@@ -150,7 +154,7 @@ class CVAEGANDiscriminator(_FeatureNet):
         (torch.Size([2]), torch.Size([2, 32]))
     """
 
-    def __init__(self, *, hidden: int = 32, features: int = 256, channels: int = 1) -> None:
+    def __init__(self, *, hidden: int = 16, features: int = 128, channels: int = 1) -> None:
         super().__init__(channels, hidden, features, 1)
 
     def forward_with_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -175,7 +179,7 @@ class CVAEGANClassifier(_FeatureNet):
     """
 
     def __init__(
-        self, *, n_classes: int = 10, hidden: int = 32, features: int = 256, channels: int = 1
+        self, *, n_classes: int = 10, hidden: int = 16, features: int = 128, channels: int = 1
     ) -> None:
         super().__init__(channels, hidden, features, n_classes)
         self.n_classes = n_classes

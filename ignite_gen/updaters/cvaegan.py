@@ -1,5 +1,4 @@
-"""CVAEGANUpdater: CVAE-GAN (Bao et al., ICCV 2017), an encoder, a generator, a
-discriminator and a classifier, each stepped by its own optimizer on its own terms."""
+"""CVAEGANUpdater: CVAE-GAN's four networks, each stepped on its own terms (Bao et al. 2017)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..argcheck import described, instance, integer, real
+from ..argcheck import choice, described, instance, integer, real
 from ..errors import ArgumentError, ArgumentTypeError
 from ..models.noise import sample_noise
 from ..reporter import report
@@ -27,6 +26,7 @@ __all__ = [
     "labelled_images",
     "mean_feature_matching",
     "pairwise_matching",
+    "reconstruction_terms",
 ]
 
 #: lambda1..4 of Bao et al. 2017 (Section 3): ``kl``, ``rec`` (L_G), ``gd`` (L_GD), ``gc`` (L_GC).
@@ -52,14 +52,30 @@ def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
 
 def pairwise_matching(a: Tensor, b: Tensor) -> Tensor:
     """``mean_i 1/2 ||a_i - b_i||^2``: each sample's squared distance to its own partner,
-    summed over its elements, averaged over the batch; L_G's three terms (pixels, D's
-    features, C's features) are each one of these.
+    summed over its elements, averaged over the batch.
 
     Example:
         >>> pairwise_matching(torch.zeros(2, 3), torch.ones(2, 3))
         tensor(1.5000)
     """
     return 0.5 * (_wide(a) - _wide(b)).square().flatten(1).sum(1).mean()
+
+
+def reconstruction_terms(
+    x: Tensor, x_rec: Tensor, fd_x: Tensor, fd_rec: Tensor, fc_x: Tensor, fc_rec: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """L_G's three parts: :func:`pairwise_matching` of the images and of D's features
+    ``fd``, and of C's features ``fc`` divided by their number (a mean over features).
+
+    C learns its real images to certainty and its features grow without bound: their sum
+    outweighed L_KL and E put the digit into z (45 % style transfer at 16 epochs, 93 %).
+
+    Example:
+        >>> parts = reconstruction_terms(x, x_rec, *dis_features, *cls_features)
+        >>> loss_rec = sum(parts)  # L_G
+    """
+    cls_part = pairwise_matching(fc_x, fc_rec) / fc_x.shape[1]
+    return pairwise_matching(x, x_rec), pairwise_matching(fd_x, fd_rec), cls_part
 
 
 def mean_feature_matching(real: Tensor, fake: Tensor) -> Tensor:
@@ -104,11 +120,8 @@ def discriminator_loss(real: Tensor, reconstructed: Tensor, prior: Tensor) -> Te
         >>> discriminator_loss(torch.zeros(2), torch.zeros(2), torch.zeros(2))  # 3 log 2
         tensor(2.0794)
     """
-    return (
-        F.softplus(-_wide(real)).mean()
-        + F.softplus(_wide(reconstructed)).mean()
-        + F.softplus(_wide(prior)).mean()
-    )
+    real, reconstructed, prior = _wide(real), _wide(reconstructed), _wide(prior)
+    return F.softplus(-real).mean() + F.softplus(reconstructed).mean() + F.softplus(prior).mean()
 
 
 def labelled_images(batch: Any) -> tuple[Tensor, Tensor]:
@@ -130,15 +143,10 @@ def labelled_images(batch: Any) -> tuple[Tensor, Tensor]:
 
 
 def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    wanted = f"a dict with keys among {sorted(DEFAULT_WEIGHTS)}"
-    given = instance(weights or {}, Mapping, "weights", wanted)
-    unknown = sorted(set(given) - set(DEFAULT_WEIGHTS), key=str)
-    if unknown:
-        raise ArgumentError(
-            f"weights: unknown term {unknown[0]!r}; the terms are {sorted(DEFAULT_WEIGHTS)}"
-        )
+    given = instance(weights or {}, Mapping, "weights", f"a dict of {sorted(DEFAULT_WEIGHTS)}")
     checked = dict(DEFAULT_WEIGHTS)
     for key, value in given.items():
+        choice(key, "weights keys", DEFAULT_WEIGHTS)
         checked[key] = real(value, f"weights[{key!r}]", lambda v: v >= 0, "at least 0")
     return checked
 
@@ -155,12 +163,11 @@ def _check_networks(networks: tuple[Any, ...], optimizers: tuple[Any, ...]) -> N
     for label, optimizer in zip(labels, optimizers, strict=True):
         instance(optimizer, torch.optim.Optimizer, label, "a torch.optim.Optimizer")
     gen = named["generator"]
-    for attribute in ("z_dim", "n_classes"):
-        if getattr(gen, attribute, None) is None:
-            raise ArgumentError(
-                f"generator ({type(gen).__name__}) needs the attribute {attribute}: it is "
-                "called as generator(z, labels) with z of shape (N, z_dim)"
-            )
+    if getattr(gen, "z_dim", None) is None or getattr(gen, "n_classes", None) is None:
+        raise ArgumentError(
+            f"generator ({type(gen).__name__}) needs z_dim and n_classes attributes: it is "
+            "called as generator(z, labels), z of shape (N, z_dim), labels below n_classes"
+        )
     for name in ("discriminator", "classifier"):
         net = named[name]
         if not all(callable(getattr(net, m, None)) for m in ("forward_with_features", "features")):
@@ -176,35 +183,34 @@ class CVAEGANUpdater(Updater):
     Training", ICCV 2017): a conditional VAE whose decoder is also a GAN generator.
 
     Models and optimizers are named ``enc``, ``gen``, ``dis``, ``cls``: E gives q(z|x, c)
-    as ``(mu, logvar)``, G(z, c) images, D real/fake logits and features f_D, C class
-    logits and features f_C. For real images ``x`` with labels ``c``: the reconstruction
-    ``x' = G(z, c)``, ``z = mu + sigma * eps`` (reparameterised), and the prior sample
-    ``x_p = G(z_p, c)``, ``z_p ~ N(0, I)`` (the paper draws x_p's labels from the label
-    prior; the batch's labels are such a draw and give L_GC the same classes on both sides).
+    as ``(mu, logvar)``, G(z, c) images, D logits and features f_D, C class logits and
+    features f_C. For images ``x`` with labels ``c``: ``x' = G(z, c)``, ``z = mu + sigma *
+    eps``, and ``x_p = G(z_p, c)``, ``z_p ~ N(0, I)`` (the batch's labels: a draw from the
+    label prior, as the paper's, that gives L_GC the same classes on both sides).
 
     - L_KL = KL(q(z|x, c) || N(0, I))                           :func:`kl_divergence`
-    - L_G  = 1/2 (||x - x'||^2 + ||f_D(x) - f_D(x')||^2 + ||f_C(x) - f_C(x')||^2)
+    - L_G  = 1/2 (||x - x'||^2 + ||f_D(x) - f_D(x')||^2 + ||f_C(x) - f_C(x')||^2 / F_C)
     - L_GD = 1/2 ||mean f_D(x) - mean f_D(x_p)||^2              :func:`mean_feature_matching`
     - L_GC = 1/2 sum_c ||mean f_C^c(x) - mean f_C^c(x_p)||^2    :func:`classwise_feature_matching`
     - L_D  = -E log D(x) - E log(1 - D(x')) - E log(1 - D(x_p)) :func:`discriminator_loss`
     - L_C  = -E log P(c|x), real images only
 
-    Squared norms sum over a sample's pixels or features (:func:`pairwise_matching`);
-    expectations are batch means, so L_G is on the per-sample scale of a log-likelihood,
-    as the paper's weights for it against L_KL assume. As the paper's Algorithm 1 assigns
+    Squared norms sum over a sample's pixels or features; expectations are batch means,
+    so L_G is on the per-sample scale of a log-likelihood, as the paper's weights for it
+    against L_KL assume, except C's features, averaged (:func:`reconstruction_terms`
+    says why). As the paper's Algorithm 1 assigns
     them, E minimises ``kl * L_KL + rec * L_G``, G ``rec * L_G + gd * L_GD + gc * L_GC``,
     D L_D and C L_C, all four gradients taken at this iteration's weights; D and C see
     the fakes detached. ``weights`` overrides some of :data:`DEFAULT_WEIGHTS`.
 
-    Reports ``enc/loss``, ``enc/kl``, ``gen/loss``, ``gen/rec`` (L_G; parts ``gen/rec_pixel``,
-    ``gen/rec_dis``, ``gen/rec_cls``), ``gen/gd``, ``gen/gc``, ``dis/loss``, ``cls/loss``,
-    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``; the other
-    options are the base :class:`Updater`'s. Batches are ``(images, labels)`` pairs.
+    Reports ``enc/loss``, ``enc/kl``, ``gen/loss``, ``gen/rec`` (L_G) and ``gen/rec_pixel``,
+    ``gen/rec_dis``, ``gen/rec_cls``, ``gen/gd``, ``gen/gc``, ``dis/loss``, ``cls/loss``,
+    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``.
 
     Example:
         >>> kinds = ("encoder", "generator", "discriminator", "classifier")
         >>> nets = [build_model(f"cvaegan-{kind}") for kind in kinds]
-        >>> adam = lambda m: torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        >>> adam = lambda m: torch.optim.Adam(m.parameters(), lr=2e-3, betas=(0.5, 0.999))
         >>> updater = CVAEGANUpdater(loader, *nets, *map(adam, nets), device="cpu")
     """
 
@@ -255,8 +261,7 @@ class CVAEGANUpdater(Updater):
             mu, logvar = enc(x, c)
             z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
             z_p = sample_noise(gen, len(x), self.device)
-            # E's reconstruction, through which L_G's gradient reaches E.
-            x_rec = gen(z, c)
+            x_rec = gen(z, c)  # E's reconstruction: L_G's way back to E
             # G's own copy starts from the detached code: G's backward stops there and
             # never crosses E's weights, which E's step (before G's) has changed.
             x_rec_g, x_p = gen(torch.cat([z.detach(), z_p]), torch.cat([c, c])).chunk(2)
@@ -271,14 +276,10 @@ class CVAEGANUpdater(Updater):
             fc_rec_g, fc_p = cls.features(torch.cat([x_rec_g, x_p])).chunk(2)
 
         loss_kl = kl_divergence(mu, logvar)
-        rec_pixel, rec_dis, rec_cls = (
-            pairwise_matching(x, x_rec),
-            pairwise_matching(fd_x, fd_rec),
-            pairwise_matching(fc_x, fc_rec),
-        )
+        rec_pixel, rec_dis, rec_cls = reconstruction_terms(x, x_rec, fd_x, fd_rec, fc_x, fc_rec)
         loss_rec = rec_pixel + rec_dis + rec_cls  # L_G through E's code; below, through G's
-        g_pairs = ((x, x_rec_g), (fd_x, fd_rec_g), (fc_x, fc_rec_g))
-        loss_rec_g = torch.stack([pairwise_matching(a, b) for a, b in g_pairs]).sum()
+        parts_g = reconstruction_terms(x, x_rec_g, fd_x, fd_rec_g, fc_x, fc_rec_g)
+        loss_rec_g = parts_g[0] + parts_g[1] + parts_g[2]
         loss_gd = mean_feature_matching(fd_x, fd_p)
         loss_gc = classwise_feature_matching(fc_x, c, fc_p, c, self.n_classes)
         loss_enc = w["kl"] * loss_kl + w["rec"] * loss_rec
@@ -296,5 +297,4 @@ class CVAEGANUpdater(Updater):
         report({"enc/loss": loss_enc, "enc/kl": loss_kl, "dis/loss": loss_dis})
         report({"loss": loss_gen, "rec": loss_rec, "gd": loss_gd, "gc": loss_gc}, prefix="gen")
         report({"rec_pixel": rec_pixel, "rec_dis": rec_dis, "rec_cls": rec_cls}, prefix="gen")
-        accuracy = (cls_logits.argmax(1) == c).float().mean()
-        report({"cls/loss": loss_cls, "cls/accuracy": accuracy})
+        report({"cls/loss": loss_cls, "cls/accuracy": (cls_logits.argmax(1) == c).float().mean()})
