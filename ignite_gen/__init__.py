@@ -36,6 +36,7 @@ from .triggers import (
     OnceTrigger,
 )
 from .updaters import (
+    CVAEGANUpdater,
     CVAEUpdater,
     EBGANUpdater,
     GANUpdater,
@@ -55,6 +56,7 @@ __all__ = [
     "PRIORITY_WRITER",
     "ArgumentError",
     "ArgumentTypeError",
+    "CVAEGANUpdater",
     "CVAEUpdater",
     "DictSummary",
     "EBGANUpdater",

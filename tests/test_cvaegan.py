@@ -400,7 +400,7 @@ def test_bf16_autocast_and_a_generator_ema_train():
 
 def test_a_batch_without_labels_is_refused_naming_the_batch():
     updater = make_updater(tiny_networks())
-    with pytest.raises(ArgumentTypeError, match="batch: conditional updaters take"):
+    with pytest.raises(ArgumentTypeError, match="batch: conditional models take"):
         updater.update(mnist_batch()[0])
 
 

@@ -31,6 +31,7 @@ from .quality import (
     sample_quality,
     scores_from_outputs,
 )
+from .style_transfer import style_transfer_accuracy, transfer_labels
 
 __all__ = [
     "MAX_REFERENCE",
@@ -55,5 +56,7 @@ __all__ = [
     "reference_images",
     "sample_quality",
     "scores_from_outputs",
+    "style_transfer_accuracy",
     "train_classifier",
+    "transfer_labels",
 ]

@@ -1,6 +1,12 @@
 """Reference networks, registered by name so snapshots can rebuild them."""
 
 from .cvae import CVAE, ConditionalVAE, CVAEPredictor, LabelPredictor
+from .cvaegan import (
+    CVAEGANClassifier,
+    CVAEGANDiscriminator,
+    CVAEGANEncoder,
+    CVAEGANGenerator,
+)
 from .dcgan import (
     ArticleDiscriminator,
     ArticleGenerator,
@@ -19,6 +25,10 @@ __all__ = [
     "CVAE",
     "ArticleDiscriminator",
     "ArticleGenerator",
+    "CVAEGANClassifier",
+    "CVAEGANDiscriminator",
+    "CVAEGANEncoder",
+    "CVAEGANGenerator",
     "CVAEPredictor",
     "ConditionalVAE",
     "DCGANDiscriminator",

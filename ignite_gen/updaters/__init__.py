@@ -2,6 +2,7 @@
 
 from .base import PRECISIONS, Updater, move_to_device, resolve_device
 from .cvae import CVAEUpdater, gaussian_kl, labelled_batch, reparameterize
+from .cvaegan import CVAEGANUpdater
 from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .gan import GANUpdater
@@ -17,6 +18,7 @@ from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
     "PRECISIONS",
+    "CVAEGANUpdater",
     "CVAEUpdater",
     "EBGANUpdater",
     "ExponentialMovingAverage",

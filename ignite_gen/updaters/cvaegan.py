@@ -9,12 +9,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..argcheck import choice, described, instance, integer, real
-from ..errors import ArgumentError, ArgumentTypeError
+from ..argcheck import choice, instance, integer, real
+from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
 from .arguments import check_optimizer_owners
 from .base import Updater
+from .cvae import labelled_batch
 from .ema import check_decay
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "classwise_feature_matching",
     "discriminator_loss",
     "kl_divergence",
-    "labelled_images",
     "mean_feature_matching",
     "pairwise_matching",
     "reconstruction_terms",
@@ -122,24 +122,6 @@ def discriminator_loss(real: Tensor, reconstructed: Tensor, prior: Tensor) -> Te
     """
     real, reconstructed, prior = _wide(real), _wide(reconstructed), _wide(prior)
     return F.softplus(-real).mean() + F.softplus(reconstructed).mean() + F.softplus(prior).mean()
-
-
-def labelled_images(batch: Any) -> tuple[Tensor, Tensor]:
-    """``(images, labels)`` of a batch that is such a pair; anything else raises
-    :class:`ArgumentTypeError` (a ``converter`` can make it so).
-
-    Example:
-        >>> labelled_images(torch.zeros(4, 1, 28, 28))
-        Traceback (most recent call last):
-        ignite_gen.errors.ArgumentTypeError: batch: conditional updaters take (images, labels) ...
-    """
-    pair = isinstance(batch, (tuple, list)) and len(batch) == 2
-    if pair and all(isinstance(t, Tensor) for t in batch):
-        return batch[0], batch[1]
-    raise ArgumentTypeError(
-        f"batch: conditional updaters take (images, labels) pairs of tensors, got "
-        f"{described(batch)}; pass converter= to turn your batches into such pairs"
-    )
 
 
 def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
@@ -252,7 +234,7 @@ class CVAEGANUpdater(Updater):
         self.n_classes = integer(getattr(generator, "n_classes", None), "generator.n_classes")
 
     def update_core(self, batch: Any) -> None:
-        x, c = labelled_images(batch)
+        x, c = labelled_batch(batch)
         enc, gen = self.models["enc"], self.models["gen"]
         dis: Any = self.models["dis"]  # Any: forward_with_features is its own method
         cls: Any = self.models["cls"]
