@@ -9,8 +9,6 @@ unsupervised clustering accuracy of the InfoGAN paper's MNIST experiment.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import NamedTuple, cast
 
 import torch
@@ -24,6 +22,7 @@ from ..errors import ArgumentTypeError
 from ..models.infogan import CodedGenerator
 from ..updaters.base import resolve_device
 from .classifier import load_classifier
+from .evaluating import evaluating, module_device
 
 __all__ = ["CodePurity", "code_purity"]
 
@@ -41,25 +40,6 @@ class CodePurity(NamedTuple):
     purity: float
     mapping: dict[int, int]
     confusion: torch.Tensor
-
-
-@contextlib.contextmanager
-def _evaluating(*models: nn.Module) -> Iterator[None]:
-    # Each submodule's own mode comes back, even where some were in eval mode before.
-    modes = [(module, module.training) for model in models for module in model.modules()]
-    for model in models:
-        model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for module, training in modes:
-            module.training = training
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 def code_purity(
@@ -103,7 +83,7 @@ def code_purity(
     n_per_code = integer(n_per_code, "n_per_code")
     seed = integer(seed, "seed", minimum=None)
     batch_size = integer(batch_size, "batch_size")
-    device = _device_of(generator) if device is None else resolve_device(device)
+    device = module_device(generator) if device is None else resolve_device(device)
     if classifier is None:
         classifier = load_classifier(device)
     coded = cast(CodedGenerator, generator)
@@ -115,10 +95,10 @@ def code_purity(
     codes = torch.arange(n_codes).repeat_interleave(n_per_code)
     latent = coded.latent(z, codes, continuous)
     predicted, n_classes = [], 0
-    with _evaluating(generator, classifier):
+    with evaluating(generator, classifier):
         for chunk in latent.split(batch_size):
             images = coded(chunk.to(device))
-            logits = classifier(images.float().to(_device_of(classifier)))
+            logits = classifier(images.float().to(module_device(classifier)))
             predicted.append(logits.argmax(1).cpu())
             n_classes = logits.shape[1]
     confusion = torch.zeros(n_codes, n_classes, dtype=torch.int64)

@@ -8,8 +8,6 @@ and without gradients, and put every model back in the train/eval mode it was in
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import cast
 
 import torch
@@ -20,30 +18,12 @@ from ..errors import ArgumentError, ArgumentTypeError
 from ..models.cvae import LabelPredictor
 from ..models.noise import sample_noise
 from .classifier import held_out_split, load_classifier
+from .evaluating import evaluating, module_device
 
 __all__ = ["conditional_accuracy", "conditional_accuracy_per_class", "predictor_accuracy"]
 
 # Images per forward pass: bounds memory for large counts.
 _CHUNK = 500
-
-
-@contextlib.contextmanager
-def _evaluating(*modules: nn.Module) -> Iterator[None]:
-    # Every submodule's own flag is restored, not just the top one's (train(mode) recurses).
-    modes = [(sub, sub.training) for module in modules for sub in module.modules()]
-    try:
-        for module in modules:
-            module.eval()
-        with torch.no_grad():
-            yield
-    finally:
-        for sub, training in modes:
-            sub.training = training
-
-
-def _device(module: nn.Module) -> torch.device:
-    parameter = next(module.parameters(), None)
-    return torch.device("cpu") if parameter is None else parameter.device
 
 
 def conditional_accuracy_per_class(
@@ -74,17 +54,17 @@ def conditional_accuracy_per_class(
     n_classes = integer(getattr(generator, "n_classes", 10), "generator.n_classes", minimum=2)
     n_per_class = integer(n_per_class, "n_per_class")
     seed = integer(seed, "seed", minimum=None)
-    device = _device(generator)
+    device = module_device(generator)
     if classifier is None:
         classifier = load_classifier(device)
     instance(classifier, nn.Module, "classifier", "an nn.Module: forward(images) -> logits")
     labels = torch.arange(n_classes).repeat_interleave(n_per_class)
     noise = sample_noise(generator, len(labels), generator=torch.Generator().manual_seed(seed))
     hits = torch.zeros(n_classes, dtype=torch.float64)
-    with _evaluating(generator, classifier):
+    with evaluating(generator, classifier):
         for z, y in zip(noise.split(_CHUNK), labels.split(_CHUNK), strict=True):
             images = generator(z.to(device), y.to(device))
-            read = classifier(images.float().to(_device(classifier))).argmax(1).cpu()
+            read = classifier(images.float().to(module_device(classifier))).argmax(1).cpu()
             hits.index_add_(0, y, (read == y).double())
     return hits / n_per_class
 
@@ -150,10 +130,10 @@ def predictor_accuracy(
     images, labels = _labelled_images(images, labels)
     samples = integer(samples, "samples")
     generator = torch.Generator().manual_seed(integer(seed, "seed", minimum=None))
-    device = _device(predictor)
+    device = module_device(predictor)
     predict = cast(LabelPredictor, predictor).predict
     correct = 0
-    with _evaluating(predictor):
+    with evaluating(predictor):
         for x, y in zip(images.split(_CHUNK), labels.split(_CHUNK), strict=True):
             probabilities = predict(x.to(device), samples=samples, generator=generator)
             correct += int((probabilities.argmax(1).cpu() == y).sum())

@@ -8,6 +8,7 @@ from torch import nn
 
 from ..argcheck import described, instance, integer
 from ..errors import ArgumentError, ArgumentTypeError
+from .evaluating import evaluating, module_device
 
 __all__ = ["style_transfer_accuracy", "transfer_labels"]
 
@@ -74,21 +75,14 @@ def style_transfer_accuracy(
             f"generator needs an int n_classes attribute, got {described(n_classes)}"
         )
     if device is None:
-        device = next(generator.parameters()).device
+        device = module_device(generator)
     targets = transfer_labels(labels, n_classes, seed)
-    modes = [module.training for module in modules]
     correct = torch.zeros((), dtype=torch.int64, device=device)
-    try:
-        for module in modules:
-            module.eval()
-        with torch.no_grad():
-            batches = (t.split(batch_size) for t in (images, labels, targets))
-            for x, y, target in zip(*batches, strict=True):
-                target = target.to(device)
-                mu, _ = encoder(x.to(device, torch.float32), y.to(device))
-                read = classifier(generator(mu, target)).argmax(1)
-                correct += (read == target).sum()
-    finally:
-        for module, mode in zip(modules, modes, strict=True):
-            module.train(mode)
+    with evaluating(*modules):
+        batches = (t.split(batch_size) for t in (images, labels, targets))
+        for x, y, target in zip(*batches, strict=True):
+            target = target.to(device)
+            mu, _ = encoder(x.to(device, torch.float32), y.to(device))
+            read = classifier(generator(mu, target)).argmax(1)
+            correct += (read == target).sum()
     return int(correct) / len(images)
