@@ -24,6 +24,15 @@ def metric_cache(tmp_path_factory):
     classifier_module._cached_payload.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def default_subnormals():
+    """Each test starts with subnormals kept, whatever an in-process CLI run before it set
+    (`ignite-gen train` flushes them to zero for the rest of its process)."""
+    torch.set_flush_denormal(False)
+    yield
+    torch.set_flush_denormal(False)
+
+
 class RegressionUpdater(Updater):
     """A linear model fitted by SGD; reports its loss each iteration."""
 
