@@ -15,7 +15,7 @@ from ..models.noise import sample_noise
 from ..reporter import report
 from .arguments import check_optimizer_owners
 from .base import Updater
-from .cvae import labelled_batch
+from .cvae import gaussian_kl, labelled_batch, reparameterize
 from .ema import check_decay
 
 __all__ = [
@@ -46,8 +46,7 @@ def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
         >>> kl_divergence(torch.zeros(4, 8), torch.zeros(4, 8))  # the prior itself
         tensor(0.)
     """
-    mu, logvar = _wide(mu), _wide(logvar)
-    return 0.5 * (mu.square() + logvar.exp() - logvar - 1).sum(1).mean()
+    return gaussian_kl(_wide(mu), _wide(logvar)).mean()
 
 
 def pairwise_matching(a: Tensor, b: Tensor) -> Tensor:
@@ -241,7 +240,7 @@ class CVAEGANUpdater(Updater):
         w = self.weights
         with self.autocast():
             mu, logvar = enc(x, c)
-            z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+            z = reparameterize(mu, logvar)
             z_p = sample_noise(gen, len(x), self.device)
             x_rec = gen(z, c)  # E's reconstruction: L_G's way back to E
             # G's own copy starts from the detached code: G's backward stops there and
