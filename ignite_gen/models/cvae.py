@@ -21,7 +21,7 @@ from ..argcheck import integer
 from ..errors import ArgumentError
 from .registry import register_model
 
-__all__ = ["CVAE", "CVAEPredictor", "ConditionalVAE", "LabelPredictor"]
+__all__ = ["CVAE", "CVAEPredictor", "ConditionalVAE", "LabelPredictor", "one_hot_like"]
 
 _IMAGE_SHAPE = (1, 28, 28)
 _PIXELS = 28 * 28
@@ -76,8 +76,15 @@ def _pixels(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(1)
 
 
-def _one_hot(y: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
-    return F.one_hot(y, n_classes).to(like.dtype)
+def one_hot_like(labels: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
+    """One-hot rows of ``labels`` in ``like``'s dtype, ready to concatenate with it: how
+    the conditional networks feed a label to a layer.
+
+    Example:
+        >>> one_hot_like(torch.tensor([2]), 4, torch.zeros(1, 3, dtype=torch.float64))
+        tensor([[0., 0., 1., 0.]], dtype=torch.float64)
+    """
+    return F.one_hot(labels, n_classes).to(like.dtype)
 
 
 def _sizes(z_dim: int, hidden: int, n_classes: int) -> tuple[int, int, int]:
@@ -98,7 +105,9 @@ class _Posterior(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pixels = _pixels(x)
-        stats: torch.Tensor = self.net(torch.cat([pixels, _one_hot(y, self.n_classes, pixels)], 1))
+        stats: torch.Tensor = self.net(
+            torch.cat([pixels, one_hot_like(y, self.n_classes, pixels)], 1)
+        )
         mu, logvar = stats.chunk(2, dim=1)
         return mu, logvar
 
@@ -139,7 +148,7 @@ class CVAE(nn.Module):
 
     def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Bernoulli logits of ``p(x|z,y)``, shape (N, 1, 28, 28)."""
-        logits: torch.Tensor = self.decoder(torch.cat([z, _one_hot(y, self.n_classes, z)], 1))
+        logits: torch.Tensor = self.decoder(torch.cat([z, one_hot_like(y, self.n_classes, z)], 1))
         return logits.view(len(z), *_IMAGE_SHAPE)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -12,9 +12,9 @@ and feature matching compares images, not batch statistics.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from .cvae import one_hot_like
 from .registry import register_model
 
 __all__ = [
@@ -23,10 +23,6 @@ __all__ = [
     "CVAEGANEncoder",
     "CVAEGANGenerator",
 ]
-
-
-def _one_hot(labels: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
-    return F.one_hot(labels, n_classes).to(like.dtype)
 
 
 def _conv_body(channels: int, hidden: int) -> nn.Sequential:
@@ -76,7 +72,7 @@ class CVAEGANEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(x)
-        out: torch.Tensor = self.head(torch.cat([h, _one_hot(y, self.n_classes, h)], 1))
+        out: torch.Tensor = self.head(torch.cat([h, one_hot_like(y, self.n_classes, h)], 1))
         mu, logvar = out.chunk(2, dim=1)
         return mu, logvar
 
@@ -113,7 +109,7 @@ class CVAEGANGenerator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        one_hot = _one_hot(y, self.n_classes, z)
+        one_hot = one_hot_like(y, self.n_classes, z)
         h = self.project(torch.cat([z, one_hot], 1)).view(len(z), -1, 7, 7)
         label_maps = one_hot[:, :, None, None].expand(-1, -1, 7, 7).to(h.dtype)
         images: torch.Tensor = self.net(torch.cat([h, label_maps], 1))

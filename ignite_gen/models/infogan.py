@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Protocol
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..argcheck import integer
 from ..errors import ArgumentError
+from .cvae import one_hot_like
 from .dcgan import dcgan_init_
 from .registry import register_model
 
@@ -162,7 +162,7 @@ class InfoGANGenerator(nn.Module):
             >>> gen.latent(torch.zeros(1, 62), torch.tensor([3]), torch.zeros(1, 2))[0, 62:]
             tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0., 0., 0.])
         """
-        one_hot = F.one_hot(categories, self.n_categories).to(z.dtype)
+        one_hot = one_hot_like(categories, self.n_categories, z)
         return torch.cat([z, one_hot, continuous.to(z.dtype)], dim=1)
 
     def sample_noise(
