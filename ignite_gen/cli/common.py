@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..argtypes import at_least, device_or_auto
 from ..errors import UserError
 from ..snapshot import read_snapshot
-from .argtypes import at_least
 
 __all__ = ["add_common_arguments", "check_same_run", "hparams_of", "prepare_process"]
 
@@ -24,19 +24,6 @@ SAME_RUN_SETTINGS = (
     "seed", "data", "src", "tgt", "max_pairs", "max_len", "min_freq",
     "hidden", "embed", "layers", "attention", "tie_embeddings",
 )  # fmt: skip
-
-
-def _device_name(text: str) -> str:
-    """``--device``: ``auto`` or a name torch parses. Whether the device exists is left to
-    :func:`~ignite_gen.updaters.resolve_device`, whose error names ``--device cuda``."""
-    if text != "auto":
-        try:
-            torch.device(text)
-        except RuntimeError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a device; use auto, cpu, cuda or cuda:N"
-            ) from None
-    return text
 
 
 def _seed(text: str) -> int:
@@ -63,7 +50,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_siz
     )
     parser.add_argument(
         "--device",
-        type=_device_name,
+        type=device_or_auto,
         default="auto",
         help="auto (CUDA when available), cpu or cuda[:N] (default auto)",
     )

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import torch
 
+from .. import argtypes
 from ..errors import UserError
 from ..extensions.sample_quality import score_generator
 from ..metrics.classifier import load_classifier
 from ..metrics.quality import check_sample_count, real_data_scores
 from ..snapshot import Snapshot, load_snapshot
-from . import argtypes, evaluate_translation
+from . import evaluate_translation
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 

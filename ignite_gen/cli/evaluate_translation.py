@@ -10,13 +10,13 @@ from typing import Any
 
 import torch
 
+from ..argtypes import at_least
 from ..atomic import atomic_write
 from ..data import BucketLoader, split_pairs
 from ..errors import UserError
 from ..extensions.translation_evaluator import TranslationEvaluator, translation_lines
 from ..snapshot import Snapshot
 from ..updaters import resolve_device
-from .argtypes import at_least
 from .seq2seq import load_pairs
 from .translate import check_beam, load_translation_snapshot
 

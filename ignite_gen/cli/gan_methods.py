@@ -10,9 +10,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..argtypes import at_least, fraction, positive
 from ..models import build_model
 from ..updaters import EBGANUpdater, GANUpdater, LSGANUpdater, WGANUpdater
-from .argtypes import at_least, fraction, positive
 
 __all__ = ["ARCHITECTURES", "METHODS", "Method", "build_networks"]
 

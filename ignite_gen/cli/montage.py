@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
+from ..argtypes import at_least
 from ..models import sample_noise
 from ..snapshot import load_snapshot, require_snapshots
-from .argtypes import at_least
 from .image_output import check_image_path, write_image
 
 __all__ = ["add_parser", "draw_montage", "run"]

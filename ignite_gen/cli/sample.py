@@ -8,10 +8,10 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
+from ..argtypes import at_least
+from ..argtypes import device as device_name
 from ..models import sample_noise
 from ..snapshot import load_snapshot
-from .argtypes import at_least
-from .argtypes import device as device_name
 from .image_output import check_image_path, write_image
 
 __all__ = ["add_parser", "run"]

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from .. import extensions
+from ..argtypes import at_least, fraction, positive
 from ..data import (
     BucketLoader,
     EnglishTokenizer,
@@ -25,7 +26,6 @@ from ..errors import UserError
 from ..models.seq2seq import ATTENTIONS, Seq2Seq
 from ..trainer import Trainer
 from ..updaters import Seq2SeqUpdater, resolve_device
-from .argtypes import at_least, fraction, positive
 from .common import add_common_arguments, hparams_of, prepare_process
 
 __all__ = ["add_parser", "build_seq2seq_trainer", "load_pairs", "translation_metadata"]

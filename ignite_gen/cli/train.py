@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .. import extensions
+from ..argtypes import at_least, fraction, positive, sample_count
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
 from ..extensions.sample_quality import score_generator
@@ -15,7 +16,6 @@ from ..snapshot import latest_snapshot
 from ..trainer import Trainer
 from ..updaters import PRECISIONS, resolve_device
 from . import seq2seq
-from .argtypes import at_least, fraction, positive, sample_count
 from .common import add_common_arguments, check_same_run, hparams_of, prepare_process
 from .gan_methods import METHODS, Method, build_networks
 

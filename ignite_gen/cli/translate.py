@@ -11,6 +11,8 @@ from typing import cast
 
 import torch
 
+from ..argtypes import at_least
+from ..argtypes import device as device_name
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..data.casing import Casing
 from ..errors import ArgumentError, UserError
@@ -18,8 +20,6 @@ from ..models.decoding import decode_sentences
 from ..models.seq2seq import Seq2Seq
 from ..snapshot import Snapshot, load_snapshot
 from ..updaters import resolve_device
-from .argtypes import at_least
-from .argtypes import device as device_name
 
 __all__ = [
     "TranslationSnapshot",

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import torch
 
-from ..errors import UserError
-from ..metrics.quality import check_sample_count
+from .errors import UserError
+from .metrics.quality import check_sample_count
 
-__all__ = ["at_least", "device", "fraction", "positive", "sample_count"]
+__all__ = ["at_least", "device", "device_or_auto", "fraction", "positive", "sample_count"]
 
 
 def at_least(low: float, kind: type = int) -> Callable[[str], float]:
@@ -100,4 +100,20 @@ def device(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{text} is not usable here ({reason}); use --device cpu"
         ) from None
+    return text
+
+
+def device_or_auto(text: str) -> str:
+    """A type for ``ignite-gen train --device``: ``auto`` or a name torch parses.
+
+    Whether the device exists is left to :func:`~ignite_gen.updaters.resolve_device`,
+    whose error names ``--device cuda``.
+    """
+    if text != "auto":
+        try:
+            torch.device(text)
+        except RuntimeError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a device; use auto, cpu, cuda or cuda:N"
+            ) from None
     return text
