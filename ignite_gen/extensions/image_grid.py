@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from ..trainer import Trainer
     from ..triggers import TriggerLike
 
-__all__ = ["ImageGrid", "fixed_noise", "generate", "resolve_generator", "save_grid"]
+__all__ = [
+    "ImageGrid",
+    "conditional_inputs",
+    "fixed_inputs",
+    "fixed_noise",
+    "generate",
+    "label_count",
+    "resolve_generator",
+    "save_grid",
+]
 
 
 def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
@@ -35,9 +44,50 @@ def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
     return sample_noise(model, n, generator=torch.Generator().manual_seed(seed))
 
 
+def label_count(model: nn.Module) -> int | None:
+    """How many labels a conditional generator (called ``model(z, labels)``) takes: its
+    integer ``n_classes``; ``None`` for a generator called ``model(z)``.
+
+    Example:
+        >>> label_count(build_model("cvae-mlp")), label_count(build_model("dcgan-generator"))
+        (10, None)
+    """
+    n_classes = getattr(model, "n_classes", None)
+    return n_classes if isinstance(n_classes, int) and not isinstance(n_classes, bool) else None
+
+
+def conditional_inputs(model: nn.Module, noise: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The arguments of ``model`` for a batch of ``noise``: ``(noise,)``, and for a
+    conditional generator also int64 labels, ``i % n_classes`` for sample ``i``, so any
+    ``n_classes`` consecutive samples show every label once.
+
+    Example:
+        >>> conditional_inputs(cvae, torch.zeros(12, 2))[1].tolist()
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    """
+    n_classes = label_count(model)
+    if n_classes is None:
+        return (noise,)
+    return noise, torch.arange(len(noise)) % n_classes
+
+
+def fixed_inputs(model: nn.Module, n: int, seed: int) -> tuple[torch.Tensor, ...]:
+    """:func:`conditional_inputs` of :func:`fixed_noise`: the same ``n`` samples' inputs
+    for a given seed, on the CPU.
+
+    Example:
+        >>> generate(gen, *fixed_inputs(gen, 16, seed=0)).shape
+        torch.Size([16, 1, 28, 28])
+    """
+    return conditional_inputs(model, fixed_noise(model, n, seed))
+
+
 class ImageGrid(Extension):
     """Saves ``generator(z)`` for a fixed noise batch ``z`` as an ``nrow``-wide grid.
 
+    A conditional generator (an integer ``n_classes``, called ``generator(z, labels)``)
+    gets one row per label instead: ``n`` is rounded to a multiple of ``n_classes``, and
+    the ``n // n_classes`` columns each hold one noise vector, the same in every row.
     ``generator`` is a module or the name of one in ``trainer.updater.models`` (a
     ``"<name>_ema"`` model is preferred when the updater has one). The model runs in
     eval mode without gradients, and every submodule's train/eval mode is restored
@@ -47,6 +97,7 @@ class ImageGrid(Extension):
 
     Example:
         >>> trainer.extend(ImageGrid("gen", n=64, nrow=8))  # result/images/epoch_0001.png
+        >>> trainer.extend(ImageGrid("main", n=100))  # a CVAE: 10 rows (digits) of 10
     """
 
     priority = PRIORITY_READER
@@ -80,8 +131,23 @@ class ImageGrid(Extension):
         self.seed = seed
         self.value_range = value_range
         self._noise: torch.Tensor | None = None
+        self._labels: torch.Tensor | None = None
         if isinstance(generator, nn.Module):
-            self._noise = fixed_noise(generator, n, seed)
+            self._draw(generator)
+
+    def _draw(self, model: nn.Module) -> None:
+        n_classes = label_count(model)
+        if n_classes is None:
+            self._noise = fixed_noise(model, self.n, self.seed)
+            return
+        self.nrow = max(1, (self.n + n_classes // 2) // n_classes)
+        self.n = self.nrow * n_classes
+        # Column j's noise repeated n_classes times gives sample j * n_classes + r the
+        # label r (conditional_inputs' rule); the transpose puts label r's samples on row r.
+        noise = fixed_noise(model, self.nrow, self.seed).repeat_interleave(n_classes, 0)
+        noise, labels = conditional_inputs(model, noise)
+        order = torch.arange(self.n).view(self.nrow, n_classes).t().flatten()
+        self._noise, self._labels = noise[order], labels[order]
 
     def resolve(self, trainer: Trainer) -> nn.Module:
         """The generator module this extension draws with."""
@@ -90,13 +156,14 @@ class ImageGrid(Extension):
     def initialize(self, trainer: Trainer) -> None:
         """Draw the fixed noise batch (a string generator is only resolvable now)."""
         if self._noise is None:
-            self._noise = fixed_noise(self.resolve(trainer), self.n, self.seed)
+            self._draw(self.resolve(trainer))
 
     def __call__(self, trainer: Trainer) -> None:
         if idist.get_rank() != 0:
             return
         model = self.resolve(trainer)
-        images = generate(model, self._noise)  # type: ignore[arg-type]
+        labels = () if self._labels is None else (self._labels,)
+        images = generate(model, self._noise, *labels)  # type: ignore[arg-type]
         path = trainer.out / self.filename.format(
             trainer, epoch=trainer.epoch, iteration=trainer.iteration
         )
@@ -118,14 +185,16 @@ def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -
     return model
 
 
-def generate(model: nn.Module, noise: torch.Tensor) -> torch.Tensor:
-    """``model(noise)`` in eval mode without gradients, on the model's device.
+def generate(model: nn.Module, *inputs: torch.Tensor) -> torch.Tensor:
+    """``model(*inputs)`` (noise, and labels for a conditional generator) in eval mode
+    without gradients, on the model's device.
 
     Each submodule's mode is restored afterwards, even if some were in eval before.
 
     Example:
         >>> generate(gen, torch.randn(16, gen.z_dim)).shape
         torch.Size([16, 1, 28, 28])
+        >>> generate(cvae, torch.randn(3, cvae.z_dim), torch.tensor([7, 7, 7]))  # three sevens
     """
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
@@ -133,7 +202,7 @@ def generate(model: nn.Module, noise: torch.Tensor) -> torch.Tensor:
     model.eval()
     try:
         with torch.no_grad():
-            images: torch.Tensor = model(noise.to(device))
+            images: torch.Tensor = model(*(part.to(device) for part in inputs))
             return images
     finally:
         for module, training in modes:

@@ -18,13 +18,13 @@ from ..metrics.quality import (
     scores_from_outputs,
 )
 from ..reporter import report
-from .image_grid import fixed_noise, generate, resolve_generator
+from .image_grid import fixed_inputs, generate, resolve_generator
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
     from ..triggers import TriggerLike
 
-__all__ = ["SampleQuality", "generator_samples", "score_generator"]
+__all__ = ["SampleQuality", "generator_samples", "load_classifier_once", "score_generator"]
 
 # Generator forwards per call: bounds memory for large n; the same split everywhere
 # keeps the extension's and ``ignite-gen evaluate``'s numbers identical.
@@ -39,16 +39,33 @@ def _shard(n: int) -> slice:
 def generator_samples(model: nn.Module, n: int, seed: int) -> torch.Tensor:
     """This rank's share of the ``n`` images that the metrics score for ``seed``.
 
-    The noise is :func:`~ignite_gen.extensions.image_grid.fixed_noise` (a private
-    generator: the training's RNG is untouched); the model runs in eval mode and every
-    submodule's mode is restored. One process gets all ``n`` images.
+    The inputs are :func:`~ignite_gen.extensions.image_grid.fixed_inputs` (noise from a
+    private generator, so the training's RNG is untouched, and for a conditional
+    generator the labels ``i % n_classes``, so every class counts equally); the model
+    runs in eval mode and every submodule's mode is restored. One process gets all
+    ``n`` images.
 
     Example:
         >>> generator_samples(gen, 1000, seed=0).shape
         torch.Size([1000, 1, 28, 28])
     """
-    noise = fixed_noise(model, n, seed)[_shard(n)]
-    return torch.cat([generate(model, chunk) for chunk in noise.split(_CHUNK)])
+    inputs = [part[_shard(n)].split(_CHUNK) for part in fixed_inputs(model, n, seed)]
+    return torch.cat([generate(model, *chunk) for chunk in zip(*inputs, strict=True)])
+
+
+def load_classifier_once(device: torch.device) -> MnistClassifier:
+    """The metric classifier on ``device``; under ``torch.distributed`` rank 0 trains and
+    caches it (the first time on a machine) while the other ranks wait, then load it.
+
+    Example:
+        >>> classifier = load_classifier_once(torch.device("cpu"))
+    """
+    if idist.get_world_size() > 1 and idist.get_rank() != 0:
+        idist.barrier()
+    classifier = load_classifier(device)
+    if idist.get_world_size() > 1 and idist.get_rank() == 0:
+        idist.barrier()
+    return classifier
 
 
 def score_generator(
@@ -89,7 +106,8 @@ class SampleQuality(Extension):
     trainer's observation, so a ``LogReport`` firing at the same iteration records
     them (this is a writer: it runs before readers). ``generator`` is a module or the
     name of one in ``trainer.updater.models``; ``"<name>_ema"`` is preferred when it
-    exists, as for ``ImageGrid``. ``key`` defaults to the name (``"gen"``). The
+    exists, as for ``ImageGrid``; a conditional generator (``n_classes``) draws sample
+    ``i`` for label ``i % n_classes``. ``key`` defaults to the name (``"gen"``). The
     classifier (trained once per machine, about 20 s) and the real images' features
     are prepared in ``initialize``, after a one-image check of the output shape, so a
     non-MNIST generator fails before the first epoch. Under ``torch.distributed`` each
@@ -128,13 +146,9 @@ class SampleQuality(Extension):
     def initialize(self, trainer: Trainer) -> None:
         """Check the output shape, then load (or train once) the classifier."""
         model = self.resolve(trainer)
-        probe = generate(model, fixed_noise(model, 1, self.seed))
+        probe = generate(model, *fixed_inputs(model, 1, self.seed))
         check_mnist_shaped(probe)
-        if idist.get_world_size() > 1 and idist.get_rank() != 0:
-            idist.barrier()  # rank 0 trains and caches the classifier; the others load it
-        self._classifier = load_classifier(probe.device)
-        if idist.get_world_size() > 1 and idist.get_rank() == 0:
-            idist.barrier()
+        self._classifier = load_classifier_once(probe.device)
         shard = reference_images(self.n)[_shard(self.n)]
         self._reference = classify(self._classifier, shard)[0]
 
