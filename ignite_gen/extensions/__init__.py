@@ -1,5 +1,5 @@
 """Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots,
-learning-rate schedules.
+learning-rate schedules, sample-quality and label metrics, code traversals.
 
 Example:
     >>> from ignite_gen import extensions
@@ -8,8 +8,15 @@ Example:
     >>> trainer.extend(extensions.snapshot(n_retains=2))
 """
 
+from .code_traversal import CodeTraversal
 from .fail_on_non_number import FailOnNonNumber
 from .image_grid import ImageGrid
+from .label_metrics import (
+    CodePurityReport,
+    ConditionalAccuracy,
+    PredictorAccuracy,
+    StyleTransferAccuracy,
+)
 from .log_report import LogReport
 from .lr_scheduler import LRScheduler
 from .plot_report import PlotReport
@@ -20,14 +27,19 @@ from .snapshot import snapshot, snapshot_object
 from .translation_evaluator import TranslationEvaluator
 
 __all__ = [
+    "CodePurityReport",
+    "CodeTraversal",
+    "ConditionalAccuracy",
     "FailOnNonNumber",
     "ImageGrid",
     "LRScheduler",
     "LogReport",
     "PlotReport",
+    "PredictorAccuracy",
     "PrintReport",
     "ProgressBar",
     "SampleQuality",
+    "StyleTransferAccuracy",
     "TranslationEvaluator",
     "snapshot",
     "snapshot_object",
