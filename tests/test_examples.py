@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from ignite_gen import load_snapshot
 
@@ -66,6 +67,19 @@ def test_gan_family_examples(name, tmp_path):
     snap = load_snapshot(tmp_path / "snapshot_epoch_0001.pt")  # rebuilt by registry name
     images = snap.generator()(torch.randn(2, 64))
     assert snap.model("dis")(images).shape == (images.shape if "ebgan" in name else (2, 1))
+
+
+def test_train_cvae_example(tmp_path):
+    args = ["--epochs", "2", "--images", "128", "--device", "cpu", "--out", str(tmp_path)]
+    result = run_example("train_cvae.py", *args)
+    assert "main/conditional_accuracy" in result.stdout
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2]
+    assert all(0 <= r["main/conditional_accuracy"] <= 1 for r in records)
+    for epoch in (1, 2):
+        with Image.open(tmp_path / "images" / f"epoch_{epoch:04d}.png") as image:
+            assert image.size == (10 * 30 + 2, 10 * 30 + 2)  # one row of 10 per digit
+    assert load_snapshot(tmp_path / "snapshot_epoch_0002.pt").model_names == ["main"]
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
