@@ -1,4 +1,4 @@
-"""The ``ignite-gen`` command: train, inspect, sample, montage, evaluate, translate.
+"""The ``ignite-gen`` command: train, inspect, sample, montage, evaluate, predict, translate.
 
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
 with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback; so does
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn, cast
 
 from ..errors import UserError
-from . import evaluate, inspect, montage, sample, train, translate
+from . import evaluate, inspect, montage, predict, sample, train, translate
 
 __all__ = ["build_parser", "describe_os_error", "main"]
 
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(commands)
     montage.add_parser(commands)
     evaluate.add_parser(commands)
+    predict.add_parser(commands)
     translate.add_parser(commands)
     return parser
 

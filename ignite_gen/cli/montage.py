@@ -1,4 +1,5 @@
-"""``ignite-gen montage DIR``: one row of samples per snapshot, the same noise in every row."""
+"""``ignite-gen montage DIR``: one row of samples per snapshot, the same noise (and for a
+conditional generator the same labels) in every row."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 import torch
 
 from ..argtypes import at_least
-from ..models import sample_noise
+from ..extensions.image_grid import fixed_inputs, generate
 from ..snapshot import load_snapshot, require_snapshots
 from .image_output import check_image_path, write_image
+from .sample import pick_generator
 
 __all__ = ["add_parser", "draw_montage", "run"]
 
@@ -21,7 +23,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="draw one row of samples per epoch snapshot into one PNG",
         description="Rebuild the generator of every snapshot in DIR (its EMA copy when saved) "
         "and draw the same noise through each, one labelled row per snapshot, oldest first: "
-        "training progress in one picture.",
+        "training progress in one picture. A conditional generator (CVAE, CVAE-GAN) draws "
+        "sample i for label i modulo the number of labels, the same labels in every row.",
     )
     parser.add_argument("directory", type=Path, help="a result directory with snapshot*.pt")
     parser.add_argument(
@@ -35,15 +38,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "-n", "--num", type=at_least(1), default=10, help="samples per row (default 10)"
     )
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    parser.add_argument("--model", default="gen", help="generator name (default gen)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="generator name (default gen, or main for a conditional VAE)",
+    )
     parser.set_defaults(handler=run)
 
 
 def draw_montage(
-    directory: Path, output: Path, num: int = 10, seed: int = 0, model: str = "gen"
+    directory: Path, output: Path, num: int = 10, seed: int = 0, model: str | None = None
 ) -> int:
     """Write the montage of ``directory``'s snapshots to ``output`` (in the format its
-    extension names, PNG without one); returns the row count.
+    extension names, PNG without one); returns the row count. ``model`` defaults to
+    :func:`~ignite_gen.cli.sample.default_model`'s choice.
 
     Example:
         >>> draw_montage(Path("result/demo"), Path("result/demo/montage.png"))
@@ -59,10 +67,8 @@ def draw_montage(
     )
     rows = []
     for snap in snaps:
-        gen = snap.generator(model)
-        noise = sample_noise(gen, num, generator=torch.Generator().manual_seed(seed))
-        with torch.no_grad():
-            rows.append(gen(noise).float())
+        _, gen = pick_generator(snap, model)
+        rows.append(generate(gen, *fixed_inputs(gen, num, seed)).float())
     grid = make_grid(torch.cat(rows), nrow=num, normalize=True, value_range=(-1, 1), pad_value=1)
     height, width = grid.shape[1:]
     # Pixels doubled, plus a left margin for the row labels; the axes get exactly the
