@@ -45,19 +45,9 @@ from results_file import write_section
 
 import ignite_gen
 from ignite_gen import Seq2SeqUpdater, Trainer, extensions
-from ignite_gen.cli.common import hparams_of
 from ignite_gen.cli.evaluate_translation import output_limit
-from ignite_gen.cli.seq2seq import translation_metadata
-from ignite_gen.data import (
-    BucketLoader,
-    EnglishTokenizer,
-    JapaneseTokenizer,
-    Vocabulary,
-    filter_pairs,
-    read_tsv,
-    split_pairs,
-)
-from ignite_gen.data.casing import Casing
+from ignite_gen.data import BucketLoader, TranslationCorpus, read_tsv
+from ignite_gen.methods import hparams_of
 from ignite_gen.models import Seq2Seq
 
 HERE = Path(__file__).resolve().parent
@@ -146,28 +136,16 @@ def main() -> None:
         f"{args.threads} threads, {args.precision}",
         flush=True,
     )
-    ja, en = JapaneseTokenizer(), EnglishTokenizer()
-    # Each pair keeps its English as written: the casing and the references come from it.
-    train, valid, test = (
-        [(ja(japanese), en(english), english) for japanese, english in part]
-        for part in split_pairs(read_tsv(args.data))
+    corpus = TranslationCorpus.build(
+        read_tsv(args.data), str(args.data), args.max_len, args.min_freq, seed=args.seed
     )
-    train = filter_pairs(train, args.max_len, f"{args.data} (train)")
-    src_vocab = Vocabulary.build([s for s, _, _ in train], min_freq=args.min_freq)
-    tgt_vocab = Vocabulary.build([t for _, t, _ in train], min_freq=args.min_freq)
-    casing = Casing.learn(en.cased(english) for _, _, english in train)
+    src_vocab, tgt_vocab = corpus.vocabularies
     print(
-        f"{len(train)} training pairs, {len(valid)} valid, {len(test)} test; "
-        f"vocabularies {len(src_vocab)} ja / {len(tgt_vocab)} en",
+        f"{len(corpus.parts['train'])} training pairs, {len(corpus.parts['valid'])} valid, "
+        f"{len(corpus.parts['test'])} test; vocabularies {len(src_vocab)} ja / "
+        f"{len(tgt_vocab)} en",
         flush=True,
     )
-
-    def encode(part):
-        # Sources cut to --max-len tokens, as `translate` and `evaluate` cut them.
-        return [
-            (src_vocab.encode(s, max_len=args.max_len), tgt_vocab.encode(t, add_sos=True))
-            for s, t, _ in part
-        ]
 
     model = Seq2Seq(
         src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=args.embed,
@@ -175,21 +153,21 @@ def main() -> None:
         tie_embeddings=args.tie_embeddings,
     )  # fmt: skip
     updater = Seq2SeqUpdater(
-        BucketLoader(encode(train), args.batch_size, seed=args.seed), model,
+        BucketLoader(corpus.encoded("train"), args.batch_size, seed=args.seed), model,
         torch.optim.Adam(model.parameters(), lr=args.lr), device="cpu",
         teacher_forcing=args.teacher_forcing, label_smoothing=args.label_smoothing,
         precision=args.precision,
     )  # fmt: skip
     # Built once: every evaluation of a split reads the same unshuffled batches.
     eval_loaders = {
-        split: (BucketLoader(encode(pairs), 128, shuffle=False), [e for _, _, e in pairs])
-        for split, pairs in (("valid", valid), ("test", test))
+        split: (BucketLoader(corpus.encoded(split), 128, shuffle=False), corpus.references(split))
+        for split in ("valid", "test")
     }
 
     def evaluate(split: str, beam: int, length_penalty: float = 1.0) -> dict:
         loader, references = eval_loaders[split]
         evaluator = extensions.TranslationEvaluator(
-            loader, src_vocab, tgt_vocab, references, casing=casing, beam=beam,
+            loader, src_vocab, tgt_vocab, references, casing=corpus.casing, beam=beam,
             length_penalty=length_penalty, max_len=output_limit([s for s, _ in loader.pairs]),
         )  # fmt: skip
         model.eval()
@@ -200,9 +178,7 @@ def main() -> None:
 
     clock = TrainingClock(args.minutes * 60, args.lr, args.eval_every, evaluate)
     # The final snapshot opens with `ignite-gen translate` and `evaluate --split test`.
-    metadata = translation_metadata(
-        hparams_of(args), (ja, en), (src_vocab, tgt_vocab), args.max_len, casing,
-    )  # fmt: skip
+    metadata = corpus.metadata(hparams_of(args))
     trainer = Trainer(updater, stop_trigger=clock.stop, out=args.out, metadata=metadata)
     trainer.extend(clock.set_lr, trigger=(1, "iteration"), name="cosine_lr")
     trainer.extend(clock.maybe_evaluate, trigger=(1, "iteration"), name="learning_curve")

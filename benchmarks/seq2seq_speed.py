@@ -51,16 +51,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ignite_gen import Seq2SeqUpdater, Trainer, extensions
-from ignite_gen.data import (
-    BucketLoader,
-    EnglishTokenizer,
-    JapaneseTokenizer,
-    Vocabulary,
-    filter_pairs,
-    read_tsv,
-    split_pairs,
-    tokenize_pairs,
-)
+from ignite_gen.data import BucketLoader, TranslationCorpus, read_tsv
 from ignite_gen.data.vocab import EOS, PAD, SOS
 from ignite_gen.models import Seq2Seq
 
@@ -79,13 +70,11 @@ Encoded = list[tuple[list[int], list[int]]]
 def load_train_pairs(path: Path, max_len: int, seed: int) -> tuple[Encoded, int, int]:
     """Encoded train pairs ``(source ids + <eos>, <sos> + target ids + <eos>)`` and the two
     vocabulary sizes, built as ``ignite-gen train seq2seq`` builds them."""
-    train = split_pairs(read_tsv(path), seed=seed)[0]
-    tokens = tokenize_pairs(train, JapaneseTokenizer(), EnglishTokenizer())
-    tokens = filter_pairs(tokens, max_len, f"{path} (train)")
-    src_vocab = Vocabulary.build([s for s, _ in tokens], min_freq=1)
-    tgt_vocab = Vocabulary.build([t for _, t in tokens], min_freq=1)
-    encoded = [(src_vocab.encode(s), tgt_vocab.encode(t, add_sos=True)) for s, t in tokens]
-    return encoded, len(src_vocab), len(tgt_vocab)
+    corpus = TranslationCorpus.build(
+        read_tsv(path), str(path), max_len, min_freq=1, seed=seed, splits=("train",)
+    )
+    src_vocab, tgt_vocab = corpus.vocabularies
+    return corpus.encoded("train"), len(src_vocab), len(tgt_vocab)
 
 
 class ArticleNet(nn.Module):

@@ -291,7 +291,7 @@ def test_bad_corpora_are_one_line_errors(tmp_path):
 
 
 def test_training_processes_are_seeded_and_flush_subnormals_to_zero():
-    from ignite_gen.cli.common import prepare_process
+    from ignite_gen.methods import prepare_process
 
     subnormal = torch.tensor([1e-40])
     torch.set_flush_denormal(False)  # an earlier in-process CLI run may have set it

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from ignite_gen import load_snapshot
@@ -49,6 +50,14 @@ SEQ2SEQ = [
     "cpu",
     "--no-progress",
 ]
+
+# The three methods with labels or codes, tiny; --metric-samples 0 keeps the epoch-end
+# metrics short, the label metrics and image grids still run and are resumed.
+TINY = ["--epochs", "3", "--seed", "3", "--device", "cpu", "--no-progress", "--metric-samples", "0"]
+CVAE = ["train", "cvae", *TINY, "--max-images", "2560", "--batch-size", "32"]
+CVAEGAN = ["train", "cvaegan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8"]
+INFOGAN = ["train", "infogan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8",
+           "--fc", "64"]  # fmt: skip
 
 
 def cli(*args: str) -> list[str]:
@@ -109,3 +118,21 @@ def test_seq2seq_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
     straight, killed = straight_and_killed_then_resumed(SEQ2SEQ, tmp_path, into_epoch_two=0.15)
     assert_same_run(straight, killed, ("main",))
     assert "validation/main/bleu" in records(killed)[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "into_epoch_two", "models"),
+    [
+        # 80 iterations of about 3 ms
+        (CVAE, 0.08, ("main",)),
+        # 20 iterations of about 20 ms
+        (CVAEGAN, 0.15, ("enc", "gen", "dis", "cls")),
+        (INFOGAN, 0.1, ("gen", "dis")),
+    ],
+    ids=["cvae", "cvaegan", "infogan"],
+)
+def test_label_and_code_methods_resume_bit_exactly_after_sigkill(
+    tmp_path, argv, into_epoch_two, models
+):
+    straight, killed = straight_and_killed_then_resumed(argv, tmp_path, into_epoch_two)
+    assert_same_run(straight, killed, models)

@@ -15,9 +15,9 @@ from ..atomic import atomic_write
 from ..data import BucketLoader, split_pairs
 from ..errors import UserError
 from ..extensions.translation_evaluator import TranslationEvaluator, translation_lines
+from ..methods.seq2seq import corpus_pairs
 from ..snapshot import Snapshot
 from ..updaters import resolve_device
-from .seq2seq import load_pairs
 from .translate import check_beam, load_translation_snapshot
 
 __all__ = ["SPLITS", "add_arguments", "evaluate_translation", "output_limit", "run", "select_split"]
@@ -141,9 +141,8 @@ def run(args: argparse.Namespace, snap: Snapshot) -> None:
             f"{args.file} is a translation snapshot: give the sentences to score with "
             "--data TSV or --src JA --tgt EN"
         )
-    pairs, name = load_pairs(args)
     # Training cut --max-pairs before splitting; the same order gives the same split.
-    pairs = pairs[: args.max_pairs]
+    pairs, name = corpus_pairs(args)
     split = args.split
     chosen = select_split(pairs, split, snap.metadata["hparams"]["seed"])
     if not chosen:

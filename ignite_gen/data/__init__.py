@@ -13,6 +13,7 @@ from .tokenize import (
     detokenize_english,
     tokenizer_from_config,
 )
+from .translation_corpus import TranslationCorpus
 from .vocab import Vocabulary
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "JapaneseTokenizer",
     "ResumableLoader",
     "TensorLoader",
+    "TranslationCorpus",
     "Vocabulary",
     "detokenize_english",
     "filter_pairs",

@@ -1,0 +1,104 @@
+"""What the GAN methods share: networks by ``--arch``, options, optimizers."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..argtypes import at_least, fraction, positive
+from ..models import build_model
+from ..updaters import PRECISIONS
+from .generation import add_metric_arguments
+from .mnist import MNIST_SAME_RUN, add_mnist_arguments
+
+__all__ = [
+    "ADAM_DEFAULTS",
+    "ARCHITECTURES",
+    "GAN_SAME_RUN",
+    "adam",
+    "add_adam_arguments",
+    "add_gan_arguments",
+    "gan_networks",
+    "updater_options",
+]  # fmt: skip
+
+#: ``--arch`` names: the (generator, discriminator) registry names.
+ARCHITECTURES: dict[str, tuple[str, str]] = {
+    "dcgan": ("dcgan-generator", "dcgan-discriminator"),
+    "dcgan-article": ("dcgan-article-generator", "dcgan-article-discriminator"),
+    "ebgan-conv": ("dcgan-generator", "ebgan-conv-discriminator"),
+    "ebgan-mlp": ("dcgan-generator", "ebgan-mlp-discriminator"),
+}
+
+#: Settings of a GAN a resumed run must keep: they shape its networks and data.
+GAN_SAME_RUN = (*MNIST_SAME_RUN, "arch", "z_dim", "ema_decay")
+
+# Defaults chosen by measurement on the bundled subset (benchmarks/quality.py): every
+# method ends its default epochs with all ten digits (table in benchmarks/RESULTS.md).
+ADAM_DEFAULTS = {"epochs": 20, "lr": 2e-4, "beta1": 0.5, "dis_batch": "separate", "n_dis": 1}
+
+
+def add_gan_arguments(parser: argparse.ArgumentParser, archs: tuple[str, ...]) -> None:
+    """The options of every GAN method: data, networks, precision, EMA, metrics."""
+    add_mnist_arguments(parser)
+    parser.add_argument("--arch", choices=archs, help="networks (default %(default)s)")
+    parser.add_argument(
+        "--z-dim", type=at_least(1), default=64, help="noise dimension (default 64)"
+    )
+    parser.add_argument("--lr", type=positive, help="learning rate (default %(default)s)")
+    parser.add_argument(
+        "--ema-decay",
+        type=fraction,
+        default=None,
+        help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=sorted(PRECISIONS),
+        default="fp32",
+        help="autocast precision of the forward passes (default fp32)",
+    )
+    parser.add_argument(
+        "--grad-clip", type=positive, default=None, help="clip gradient norms to this value"
+    )
+    add_metric_arguments(parser)
+
+
+def add_adam_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--beta1``, ``--dis-batch`` and ``--n-dis`` of the GANs trained with Adam."""
+    parser.add_argument("--beta1", type=fraction, help="Adam beta1 (default %(default)s)")
+    parser.add_argument(
+        "--dis-batch",
+        choices=("separate", "joint"),
+        help="D sees real and fake in two batches or one concatenated (default %(default)s)",
+    )
+    parser.add_argument(
+        "--n-dis",
+        type=at_least(1),
+        help="discriminator steps per generator step (default %(default)s)",
+    )
+
+
+def adam(settings: argparse.Namespace) -> Callable[[nn.Module], torch.optim.Optimizer]:
+    """Adam with ``--lr`` and ``--beta1`` for one network."""
+    return lambda m: torch.optim.Adam(m.parameters(), lr=settings.lr, betas=(settings.beta1, 0.999))
+
+
+def gan_networks(settings: argparse.Namespace, **dis_kwargs: Any) -> tuple[nn.Module, nn.Module]:
+    """The generator and discriminator that ``--arch`` names."""
+    gen_name, dis_name = ARCHITECTURES[settings.arch]
+    return build_model(gen_name, z_dim=settings.z_dim), build_model(dis_name, **dis_kwargs)
+
+
+def updater_options(settings: argparse.Namespace, device: torch.device) -> dict[str, Any]:
+    """The keyword arguments every GAN updater takes from the shared options."""
+    return {
+        "device": device,
+        "precision": settings.precision,
+        "ema_decay": settings.ema_decay,
+        "grad_clip": settings.grad_clip,
+    }

@@ -1,0 +1,90 @@
+"""``cvae``: the conditional VAE (Kingma et al. 2014; Sohn et al. 2015), trained either
+as a label-to-image generator p(x|z, y) or as an image-to-label predictor p(y|x, z)."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from ..argtypes import at_least, positive
+from ..extensions import ConditionalAccuracy, PredictorAccuracy
+from ..models import build_model
+from ..updaters import PRECISIONS, CVAEUpdater
+from .generation import add_metric_arguments, generator_run
+from .method import Method, Run
+from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
+
+__all__ = ["CVAE"]
+
+LOSSES = ["main/loss", "main/rec", "main/kl"]
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_mnist_arguments(parser)
+    parser.add_argument(
+        "--task",
+        choices=("generate", "predict"),
+        default="generate",
+        help="generate: images from digit labels, p(x|z,y) (default); predict: labels "
+        "from images, p(y|x,z), for 'ignite-gen predict'",
+    )
+    parser.add_argument("--z-dim", type=at_least(1), default=2, help="latent size (default 2)")
+    parser.add_argument("--hidden", type=at_least(1), default=256, help="MLP units (default 256)")
+    parser.add_argument(
+        "--lr", type=positive, default=1e-3, help="Adam learning rate (default 1e-3)"
+    )
+    parser.add_argument(
+        "--kl-weight", type=at_least(0.0, float), default=1.0, help="KL weight (default 1)"
+    )
+    parser.add_argument(
+        "--precision", choices=sorted(PRECISIONS), default="fp32", help="(default fp32)"
+    )
+    add_metric_arguments(parser)
+
+
+def _build(settings: argparse.Namespace, device: torch.device) -> Run:
+    predictor = settings.task == "predict"
+    model = build_model(
+        "cvae-predictor-mlp" if predictor else "cvae-mlp",
+        z_dim=settings.z_dim,
+        hidden=settings.hidden,
+    )
+    # The held-out 1,000 images of the bundled subset score the predictor: not trained on.
+    loader = mnist_loader(settings, device, labels=True, hold_out=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    updater = CVAEUpdater(
+        loader, model, optimizer, device=device, precision=settings.precision,
+        kl_weight=settings.kl_weight,
+    )  # fmt: skip
+    if predictor:
+        return Run(
+            updater,
+            extensions=[PredictorAccuracy("main", seed=settings.seed)],
+            columns=[*LOSSES, "main/accuracy"],
+            plots={"loss.png": LOSSES, "accuracy.png": ["main/accuracy"]},
+            summary=lambda _, record: f"held-out accuracy {record['main/accuracy']:.1%}",
+        )
+    return generator_run(
+        updater, settings, LOSSES, generator="main",
+        metrics=[ConditionalAccuracy("main", seed=settings.seed)],
+        metric_keys=["main/conditional_accuracy"],
+    )  # fmt: skip
+
+
+CVAE = Method(
+    name="cvae",
+    help="conditional VAE: digits from labels (--task generate) or labels from digits",
+    description="Conditional VAE with MLP encoder and decoder, a Bernoulli decoder and the "
+    "negative ELBO, on the bundled subset's 4,000 training images (or --data-root). "
+    "--task generate learns p(x|z,y) and reports the conditional accuracy (how often "
+    "the project's MNIST classifier reads the label asked for); --task predict learns "
+    "p(y|x,z) and reports its accuracy on the 1,000 held-out images, predicting from "
+    "prior draws of z.",
+    add_arguments=_add_arguments,
+    build=_build,
+    # Measured (one thread): z_dim 2 reaches 95 % conditional accuracy by epoch 30-70
+    # and 98 % by 100-120 at 0.4-0.7 s an epoch; z_dim 16 stays near 75 %.
+    epochs=100,
+    same_run=(*MNIST_SAME_RUN, "task", "z_dim", "hidden"),
+)

@@ -1,0 +1,69 @@
+"""A training method: everything ``ignite-gen train NAME`` needs, in one value."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from ..trainer import Trainer
+from ..updaters.base import Updater
+
+__all__ = ["Method", "Run"]
+
+
+@dataclass
+class Run:
+    """What a method builds for one run, before the trainer exists: the updater and the
+    extensions, report columns, plots and metadata particular to the method.
+
+    :func:`~ignite_gen.methods.build_trainer` adds what every run shares (a log, a
+    printed table, a loss plot, snapshots, a progress bar) around it.
+
+    Example:
+        >>> Run(updater, extensions=[SampleQuality("gen")], columns=["gen/fid"])
+    """
+
+    updater: Updater
+    #: Writers (metrics, schedules) and image writers, added before the log.
+    extensions: Sequence[Any] = ()
+    #: Keys printed each epoch besides epoch, iteration and elapsed time.
+    columns: Sequence[str] = ()
+    #: PNG plots: file name -> keys.
+    plots: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: Extra snapshot metadata besides ``hparams`` (plain values only).
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Called once before a new run's first step (not on resume); returns a line to print.
+    on_new_run: Callable[[Trainer], str] | None = None
+    #: Turns the last log record of a finished run into a line to print.
+    summary: Callable[[Trainer, Mapping[str, Any]], str] | None = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way to train, as ``ignite-gen train NAME`` runs it: its options and their
+    defaults, and how to build its networks, optimizers, data, updater and metrics.
+
+    ``add_arguments`` declares the method's own options; ``defaults`` overrides
+    defaults of shared options (``set_defaults``); ``build(settings, device)`` returns
+    the :class:`Run`. ``same_run`` names the settings that shape the networks or the
+    data, which a resumed run must share with its snapshot.
+
+    Example:
+        >>> from ignite_gen.methods import METHODS
+        >>> METHODS["wgan"].defaults["n_critic"]
+        5
+    """
+
+    name: str
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    build: Callable[[argparse.Namespace, torch.device], Run]
+    epochs: int = 5
+    batch_size: int = 64
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    same_run: tuple[str, ...] = ()

@@ -1,0 +1,81 @@
+"""Settings and trainers of the training methods, for the CLI, benchmarks and tests alike."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .. import extensions
+from ..errors import ArgumentError
+from ..trainer import Trainer
+from ..updaters import resolve_device
+from .catalog import get_method
+from .method import Run
+from .options import configure_parser, hparams_of, prepare_process
+
+__all__ = ["build_run", "build_trainer", "settings"]
+
+
+def settings(method: str, **overrides: Any) -> argparse.Namespace:
+    """The settings of ``ignite-gen train METHOD`` with no options given, then
+    ``overrides`` (option names with underscores: ``batch_size=32``).
+
+    Example:
+        >>> settings("gan", epochs=2, max_images=512).lr
+        0.0002
+    """
+    parser = argparse.ArgumentParser(prog=f"ignite-gen train {method}")
+    configure_parser(parser, get_method(method))
+    values = parser.parse_args([])
+    unknown = sorted(set(overrides) - set(vars(values)))
+    if unknown:
+        raise ArgumentError(
+            f"settings({method!r}): no option {', '.join(unknown)}; "
+            f"{method} has {', '.join(sorted(vars(values)))}"
+        )
+    for key, value in overrides.items():
+        setattr(values, key, value)
+    return values
+
+
+def build_run(settings: argparse.Namespace) -> Run:
+    """Seed the process and build the method's :class:`Run` (networks, optimizers,
+    data, updater, metrics) on ``settings.device``."""
+    prepare_process(settings.seed)
+    return get_method(settings.method).build(settings, resolve_device(settings.device))
+
+
+def build_trainer(
+    settings: argparse.Namespace, resume: str | Path | None = None
+) -> tuple[Trainer, Run]:
+    """The trainer ``ignite-gen train`` runs for ``settings`` (from :func:`settings` or
+    the command line), resuming from ``resume`` when given, and the method's run.
+
+    Around the method's own extensions every run gets: a non-finite check, a JSON
+    Lines log, a printed table, ``loss.png`` and the method's plots, a snapshot each
+    epoch (``n_retains`` kept) and, unless ``no_progress``, a progress bar.
+
+    Example:
+        >>> trainer, _ = build_trainer(settings("cvae", epochs=3, out=Path("cvae")))
+        >>> trainer.run()
+    """
+    run = build_run(settings)
+    trainer = Trainer(
+        run.updater,
+        (settings.epochs, "epoch"),
+        out=settings.out,
+        resume=resume,
+        metadata={"hparams": hparams_of(settings), **run.metadata},
+    )
+    trainer.extend(extensions.FailOnNonNumber())
+    for extension in run.extensions:
+        trainer.extend(extension)
+    trainer.extend(extensions.LogReport())
+    trainer.extend(extensions.PrintReport(["epoch", "iteration", *run.columns, "elapsed_time"]))
+    for filename, keys in run.plots.items():
+        trainer.extend(extensions.PlotReport(list(keys), filename=filename))
+    trainer.extend(extensions.snapshot(n_retains=settings.n_retains))
+    if not settings.no_progress:
+        trainer.extend(extensions.ProgressBar())
+    return trainer, run
