@@ -24,6 +24,7 @@ from ..metrics.style_transfer import style_transfer_accuracy
 from ..snapshot import Snapshot, load_snapshot
 from . import evaluate_translation
 from .sample import default_model, is_predictor
+from .score_rows import score_rows
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
@@ -248,33 +249,6 @@ def _label_scores(
     return {**scores, "settings": settings}
 
 
-def _rows(result: dict[str, object]) -> list[tuple[str, str, str]]:
-    # (name, value, note) per printed metric.
-    if "predictor_accuracy" in result:
-        note = "(the fraction of held-out digits it reads right)"
-        return [("predictor_accuracy", f"{result['predictor_accuracy']:.4f}", note)]
-    rows = [("fid", f"{result['fid']:.4f}", "(lower is better)")]
-    if "floor_fid" in result:
-        note = "(real training vs held-out images)"
-        rows.append(("floor fid", f"{result['floor_fid']:.4f}", note))
-    rows += [
-        ("is", f"{result['is']:.4f}", "(at most 10)"),
-        ("coverage", f"{result['coverage']}/10 digits", "(each >= 1% of samples)"),
-        ("kl_uniform", f"{result['kl_uniform']:.4f}", "(0 = every digit equally often)"),
-    ]
-    settings = result.get("settings", {})
-    assert isinstance(settings, dict)
-    notes = {
-        "conditional_accuracy": "{n_per_class} per label, seed {seed}: the asked digit read",
-        "style_transfer": "{images} held-out digits, seed {seed}: the new label read",
-        "code_purity": "{n_per_code} per code value, seed {seed}: best code-to-digit map",
-    }
-    for metric, note in notes.items():
-        if metric in result:
-            rows.append((metric, f"{result[metric]:.4f}", f"({note.format(**settings[metric])})"))
-    return rows
-
-
 def run(args: argparse.Namespace) -> None:
     """The ``evaluate`` handler: print the scores of ``args.file``'s generator or label
     predictor, or of its translation model."""
@@ -301,7 +275,7 @@ def run(args: argparse.Namespace) -> None:
         )
     else:
         print(f"{where}, generator {result['model']}, {result['n']} samples, seed {result['seed']}")
-    rows = _rows(result)
+    rows = score_rows(result)
     width = max(len(name) for name, _, _ in rows) + 2
     for name, value, note in rows:
         print(f"  {name:<{width}}{value}   {note}")
