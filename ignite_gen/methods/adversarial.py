@@ -11,8 +11,7 @@ from torch import nn
 
 from ..argtypes import at_least, fraction, positive
 from ..models import build_model
-from ..updaters import PRECISIONS
-from .generation import add_metric_arguments
+from .generation import add_generator_arguments
 from .mnist import MNIST_SAME_RUN, add_mnist_arguments
 
 __all__ = [
@@ -51,21 +50,9 @@ def add_gan_arguments(parser: argparse.ArgumentParser, archs: tuple[str, ...]) -
     )
     parser.add_argument("--lr", type=positive, help="learning rate (default %(default)s)")
     parser.add_argument(
-        "--ema-decay",
-        type=fraction,
-        default=None,
-        help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
-    )
-    parser.add_argument(
-        "--precision",
-        choices=sorted(PRECISIONS),
-        default="fp32",
-        help="autocast precision of the forward passes (default fp32)",
-    )
-    parser.add_argument(
         "--grad-clip", type=positive, default=None, help="clip gradient norms to this value"
     )
-    add_metric_arguments(parser)
+    add_generator_arguments(parser)
 
 
 def add_adam_arguments(parser: argparse.ArgumentParser) -> None:

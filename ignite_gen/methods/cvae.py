@@ -10,8 +10,8 @@ import torch
 from ..argtypes import at_least, positive
 from ..extensions import ConditionalAccuracy, PredictorAccuracy
 from ..models import build_model
-from ..updaters import PRECISIONS, CVAEUpdater
-from .generation import add_metric_arguments, generator_run
+from ..updaters import CVAEUpdater
+from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
 
@@ -37,10 +37,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kl-weight", type=at_least(0.0, float), default=1.0, help="KL weight (default 1)"
     )
-    parser.add_argument(
-        "--precision", choices=sorted(PRECISIONS), default="fp32", help="(default fp32)"
-    )
-    add_metric_arguments(parser)
+    add_generator_arguments(parser, ema=False)
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:

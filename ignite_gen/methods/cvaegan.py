@@ -11,9 +11,9 @@ from torch import nn
 from ..argtypes import at_least, fraction, positive
 from ..extensions import ConditionalAccuracy, StyleTransferAccuracy
 from ..models import build_model
-from ..updaters import PRECISIONS, CVAEGANUpdater
+from ..updaters import CVAEGANUpdater
 from ..updaters.cvaegan import DEFAULT_WEIGHTS
-from .generation import add_metric_arguments, generator_run
+from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
 
@@ -43,13 +43,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
             default=DEFAULT_WEIGHTS[term],
             help=f"weight of {meaning} (default {DEFAULT_WEIGHTS[term]:g}, the paper's)",
         )
-    parser.add_argument(
-        "--ema-decay", type=fraction, default=None, help="keep an EMA of the generator"
-    )
-    parser.add_argument(
-        "--precision", choices=sorted(PRECISIONS), default="fp32", help="(default fp32)"
-    )
-    add_metric_arguments(parser)
+    add_generator_arguments(parser)
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:

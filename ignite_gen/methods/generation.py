@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import extensions
-from ..argtypes import sample_count
+from ..argtypes import fraction, sample_count
 from ..extensions.sample_quality import score_generator
 from ..trainer import Trainer
+from ..updaters import PRECISIONS
 from ..updaters.base import Updater
 from .method import Run
 
-__all__ = ["add_metric_arguments", "generator_run", "quality_line"]
+__all__ = ["add_generator_arguments", "generator_run", "quality_line"]
 
 
 def _metric_samples(text: str) -> int:
@@ -21,8 +22,22 @@ def _metric_samples(text: str) -> int:
     return 0 if text.strip() == "0" else int(sample_count(text))
 
 
-def add_metric_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--metric-samples``."""
+def add_generator_arguments(parser: argparse.ArgumentParser, ema: bool = True) -> None:
+    """``--ema-decay`` (unless not ``ema``), ``--precision`` and ``--metric-samples``:
+    the options of every image-generating method."""
+    if ema:
+        parser.add_argument(
+            "--ema-decay",
+            type=fraction,
+            default=None,
+            help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
+        )
+    parser.add_argument(
+        "--precision",
+        choices=sorted(PRECISIONS),
+        default="fp32",
+        help="autocast precision of the forward passes (default fp32)",
+    )
     parser.add_argument(
         "--metric-samples",
         type=_metric_samples,

@@ -10,8 +10,8 @@ import torch
 from ..argtypes import at_least, fraction, positive
 from ..extensions import CodePurityReport, CodeTraversal
 from ..models import build_model
-from ..updaters import PRECISIONS, InfoGANUpdater
-from .generation import add_metric_arguments, generator_run
+from ..updaters import InfoGANUpdater
+from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
 
@@ -40,13 +40,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         "--continuous-weight", type=at_least(0.0, float), default=0.1,
         help="weight of the continuous codes' information term (default 0.1, the paper's)",
     )  # fmt: skip
-    parser.add_argument(
-        "--ema-decay", type=fraction, default=None, help="keep an EMA of the generator"
-    )
-    parser.add_argument(
-        "--precision", choices=sorted(PRECISIONS), default="fp32", help="(default fp32)"
-    )
-    add_metric_arguments(parser)
+    add_generator_arguments(parser)
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
