@@ -15,7 +15,7 @@ from torch import nn
 from ignite_gen import ArgumentError, ArgumentTypeError, Trainer, UserError, report_scope
 from ignite_gen.data import TensorLoader
 from ignite_gen.extensions.code_traversal import CodeTraversal, code_traversal
-from ignite_gen.extensions.image_grid import ImageGrid
+from ignite_gen.extensions.image_grid import ImageGrid, fixed_noise, label_grid_inputs
 from ignite_gen.extensions.label_metrics import (
     CodePurityReport,
     ConditionalAccuracy,
@@ -104,6 +104,17 @@ def test_conditional_accuracy_and_grid_of_a_cvae_run(tmp_path):
     }
     with Image.open(tmp_path / "images" / "epoch_0001.png") as image:
         assert image.size == (3 * 30 + 2, 10 * 30 + 2)  # 3 columns, one row per digit
+
+
+def test_label_grid_inputs_put_label_r_on_row_r_with_the_same_noise_in_every_column():
+    cvae = build_model("cvae-mlp", z_dim=2, hidden=8)
+    noise, labels = label_grid_inputs(cvae, 24, seed=5)  # 24 rounds to 2 columns
+    assert labels.tolist() == [r for r in range(10) for _ in range(2)]
+    expected = fixed_noise(cvae, 2, seed=5)
+    for row in range(10):
+        assert torch.equal(noise[2 * row : 2 * row + 2], expected)
+    with pytest.raises(ArgumentError, match=r"label_grid_inputs: .* takes no labels"):
+        label_grid_inputs(build_model("dcgan-generator"), 10, seed=0)
 
 
 def test_predictor_accuracy_of_a_cvae_predictor_run(tmp_path):

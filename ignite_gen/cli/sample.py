@@ -15,7 +15,7 @@ from ..argtypes import at_least, positive
 from ..argtypes import device as device_name
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
-from ..extensions.image_grid import fixed_noise, generate, label_count
+from ..extensions.image_grid import fixed_noise, generate, label_count, label_grid_inputs
 from ..snapshot import Snapshot, load_snapshot
 from .image_output import check_image_path, write_image
 
@@ -173,12 +173,10 @@ def _label_images(gen: nn.Module, args: argparse.Namespace) -> tuple[torch.Tenso
         noise = fixed_noise(gen, num, args.seed)
         images = generate(gen, noise, torch.full((num,), args.label, dtype=torch.int64))
         return images, args.nrow, f"{num} samples of label {args.label}"
-    # ImageGrid's layout, so --seed 0 redraws the epoch grids: n rounded to whole rows,
-    # row r for label r, column j with noise j in every row.
-    columns = max(1, (num + n_classes // 2) // n_classes)
-    noise = fixed_noise(gen, columns, args.seed).repeat(n_classes, 1)
-    labels = torch.arange(n_classes).repeat_interleave(columns)
+    # ImageGrid's inputs, so --seed 0 redraws the epoch grids.
+    noise, labels = label_grid_inputs(gen, num, args.seed)
     images = generate(gen, noise, labels)
+    columns = len(images) // n_classes
     return images, columns, f"{len(images)} samples, one row per label 0 to {n_classes - 1},"
 
 

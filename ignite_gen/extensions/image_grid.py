@@ -26,6 +26,7 @@ __all__ = [
     "fixed_noise",
     "generate",
     "label_count",
+    "label_grid_inputs",
     "resolve_generator",
     "save_grid",
 ]
@@ -80,6 +81,25 @@ def fixed_inputs(model: nn.Module, n: int, seed: int) -> tuple[torch.Tensor, ...
         torch.Size([16, 1, 28, 28])
     """
     return conditional_inputs(model, fixed_noise(model, n, seed))
+
+
+def label_grid_inputs(model: nn.Module, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noise and labels of a conditional generator's one-row-per-label grid: about
+    ``n`` samples in ``n_classes`` equal rows, row ``r`` for label ``r``, and column
+    ``j`` with the same noise vector in every row (the seed's ``j``-th).
+
+    Example:
+        >>> noise, labels = label_grid_inputs(cvae, 20, seed=0)
+        >>> labels.tolist()
+        [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]
+    """
+    n_classes = label_count(model)
+    if n_classes is None:
+        raise ArgumentError(f"label_grid_inputs: {type(model).__name__} takes no labels")
+    columns = max(1, (n + n_classes // 2) // n_classes)
+    noise = fixed_noise(model, columns, seed)
+    noise = noise.repeat(n_classes, *[1] * (noise.dim() - 1))
+    return noise, torch.arange(n_classes).repeat_interleave(columns)
 
 
 class ImageGrid(Extension):
@@ -140,14 +160,9 @@ class ImageGrid(Extension):
         if n_classes is None:
             self._noise = fixed_noise(model, self.n, self.seed)
             return
-        self.nrow = max(1, (self.n + n_classes // 2) // n_classes)
-        self.n = self.nrow * n_classes
-        # Column j's noise repeated n_classes times gives sample j * n_classes + r the
-        # label r (conditional_inputs' rule); the transpose puts label r's samples on row r.
-        noise = fixed_noise(model, self.nrow, self.seed).repeat_interleave(n_classes, 0)
-        noise, labels = conditional_inputs(model, noise)
-        order = torch.arange(self.n).view(self.nrow, n_classes).t().flatten()
-        self._noise, self._labels = noise[order], labels[order]
+        self._noise, self._labels = label_grid_inputs(model, self.n, self.seed)
+        self.n = len(self._labels)
+        self.nrow = self.n // n_classes
 
     def resolve(self, trainer: Trainer) -> nn.Module:
         """The generator module this extension draws with."""
