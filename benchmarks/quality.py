@@ -37,8 +37,11 @@ RUNS = {
 }
 
 
-def train(name: str, command: list[str], epochs: int | None, out: Path) -> float:
-    """Run one method from scratch; returns the wall time in seconds."""
+def train(
+    name: str, command: list[str], epochs: int | None, out: Path, montage: bool = True
+) -> float:
+    """Run one method from scratch and, with ``montage``, draw its montage; returns the
+    wall time in seconds."""
     extra = [] if epochs is None else ["--epochs", str(epochs)]
     argv = [sys.executable, "-m", "ignite_gen", "train", *command, *extra]
     argv += ["--out", str(out), "--no-progress", "--device", "cpu"]
@@ -46,12 +49,13 @@ def train(name: str, command: list[str], epochs: int | None, out: Path) -> float
     start = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
-    montage = HERE / "montages" / f"{out.name}.png"
-    subprocess.run(
-        [sys.executable, "-m", "ignite_gen", "montage", str(out), "-o", str(montage)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    if montage:
+        image = HERE / "montages" / f"{out.name}.png"
+        subprocess.run(
+            [sys.executable, "-m", "ignite_gen", "montage", str(out), "-o", str(image)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     print(f"{name}: trained in {seconds:.0f} s", flush=True)
     (out / "wall_seconds.json").write_text(json.dumps(seconds))
     return seconds
