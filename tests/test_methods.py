@@ -29,13 +29,13 @@ def test_settings_overrides_and_refuses_unknown_options():
 
 
 TINY = {
-    "gan": {}, "ebgan": {}, "wgan": {}, "lsgan": {},
+    "gan": {}, "ebgan": {}, "wgan": {}, "lsgan": {}, "fgan": {"divergence": "hellinger"},
     "cvae": {}, "cvaegan": {"hidden": 4}, "infogan": {"hidden": 4, "fc": 16},
 }  # fmt: skip
 NETWORKS = {
     "gan": {"gen", "dis"}, "ebgan": {"gen", "dis"}, "wgan": {"gen", "dis"},
-    "lsgan": {"gen", "dis"}, "cvae": {"main"}, "cvaegan": {"enc", "gen", "dis", "cls"},
-    "infogan": {"gen", "dis"},
+    "lsgan": {"gen", "dis"}, "fgan": {"gen", "dis"}, "cvae": {"main"},
+    "cvaegan": {"enc", "gen", "dis", "cls"}, "infogan": {"gen", "dis"},
 }  # fmt: skip
 
 

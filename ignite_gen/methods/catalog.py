@@ -6,6 +6,7 @@ from ..errors import ArgumentError
 from .cvae import CVAE
 from .cvaegan import CVAEGAN
 from .ebgan import EBGAN
+from .fgan import FGAN
 from .gan import GAN
 from .infogan import INFOGAN
 from .lsgan import LSGAN
@@ -17,7 +18,8 @@ __all__ = ["METHODS", "get_method"]
 
 #: The methods in the order ``ignite-gen train --help`` lists them.
 METHODS: dict[str, Method] = {
-    method.name: method for method in (GAN, EBGAN, WGAN, LSGAN, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN)
+    method.name: method
+    for method in (GAN, EBGAN, WGAN, LSGAN, FGAN, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN)
 }
 
 

@@ -5,6 +5,8 @@ from .cvae import CVAEUpdater, gaussian_kl, labelled_batch, reparameterize
 from .cvaegan import CVAEGANUpdater
 from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
+from .fdivergence import DIVERGENCES, Divergence, divergence
+from .fgan import GENERATOR_OBJECTIVES, FGANUpdater
 from .gan import GANUpdater
 from .infogan import (
     InfoGANUpdater,
@@ -17,11 +19,15 @@ from .seq2seq import Seq2SeqUpdater
 from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
+    "DIVERGENCES",
+    "GENERATOR_OBJECTIVES",
     "PRECISIONS",
     "CVAEGANUpdater",
     "CVAEUpdater",
+    "Divergence",
     "EBGANUpdater",
     "ExponentialMovingAverage",
+    "FGANUpdater",
     "GANUpdater",
     "InfoGANUpdater",
     "LSGANUpdater",
@@ -30,6 +36,7 @@ __all__ = [
     "WGANUpdater",
     "categorical_log_likelihood",
     "check_infogan_pair",
+    "divergence",
     "gaussian_kl",
     "gaussian_log_likelihood",
     "gradient_penalty",

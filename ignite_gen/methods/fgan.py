@@ -1,0 +1,67 @@
+"""``fgan``: variational divergence minimisation, f-GAN (Nowozin et al. 2016)."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from ..updaters import DIVERGENCES, GENERATOR_OBJECTIVES, FGANUpdater
+from .adversarial import (
+    ADAM_DEFAULTS,
+    GAN_SAME_RUN,
+    adam,  # fmt: skip
+    add_adam_arguments,
+    add_gan_arguments,
+    gan_networks,
+    updater_options,
+)
+from .generation import generator_run
+from .method import Method, Run
+from .mnist import mnist_loader
+
+__all__ = ["FGAN"]
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_gan_arguments(parser, ("dcgan", "dcgan-article"))
+    add_adam_arguments(parser)
+    parser.add_argument(
+        "--divergence", choices=sorted(DIVERGENCES),
+        help="the f-divergence the critic estimates and G minimises (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--generator-objective", choices=GENERATOR_OBJECTIVES,
+        help="activation: G raises E[g_f(V(G(z)))] (the paper's section 3.2); saddle: G "
+        "lowers the critic's bound (default %(default)s)",
+    )  # fmt: skip
+
+
+def _build(settings: argparse.Namespace, device: torch.device) -> Run:
+    gen, dis = gan_networks(settings)
+    optimizer = adam(settings)
+    updater = FGANUpdater(
+        mnist_loader(settings, device), gen, dis, optimizer(gen), optimizer(dis),
+        divergence=settings.divergence, generator_objective=settings.generator_objective,
+        dis_batch=settings.dis_batch, n_dis=settings.n_dis,
+        **updater_options(settings, device),
+    )  # fmt: skip
+    return generator_run(updater, settings, ["dis/divergence", "gen/loss"])
+
+
+FGAN = Method(
+    name="fgan",
+    help="f-GAN: minimise an f-divergence (KL, reverse KL, Pearson, Hellinger, JS, GAN)",
+    description="f-GAN (Nowozin et al.): the critic raises a variational lower bound of "
+    "the chosen f-divergence, E_P[g_f(V)] - E_Q[f*(g_f(V))], reported as dis/divergence; "
+    "the generator lowers it.",
+    add_arguments=_add_arguments,
+    build=_build,
+    defaults={
+        **ADAM_DEFAULTS,
+        "arch": "dcgan",
+        "divergence": "gan",
+        "generator_objective": "activation",
+    },
+    same_run=(*GAN_SAME_RUN, "divergence"),
+)
