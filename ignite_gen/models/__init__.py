@@ -15,6 +15,7 @@ from .dcgan import (
     dcgan_init_,
 )
 from .decoding import beam_search, decode, greedy_decode
+from .dualgan import DualGANTranslator
 from .ebgan import EBGANConvDiscriminator, EBGANMLPDiscriminator
 from .infogan import InfoGANDiscriminator, InfoGANGenerator
 from .noise import sample_noise
@@ -33,6 +34,7 @@ __all__ = [
     "ConditionalVAE",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "DualGANTranslator",
     "EBGANConvDiscriminator",
     "EBGANMLPDiscriminator",
     "InfoGANDiscriminator",
