@@ -3,6 +3,7 @@
 from .base import PRECISIONS, Updater, move_to_device, resolve_device
 from .cvae import CVAEUpdater, gaussian_kl, labelled_batch, reparameterize
 from .cvaegan import CVAEGANUpdater
+from .dualgan import ADVERSARIAL_LOSSES, DualGANUpdater
 from .ebgan import EBGANUpdater, pullaway_term, reconstruction_energy
 from .ema import ExponentialMovingAverage
 from .fdivergence import DIVERGENCES, Divergence, divergence
@@ -19,12 +20,14 @@ from .seq2seq import Seq2SeqUpdater
 from .wgan import WGANUpdater, gradient_penalty
 
 __all__ = [
+    "ADVERSARIAL_LOSSES",
     "DIVERGENCES",
     "GENERATOR_OBJECTIVES",
     "PRECISIONS",
     "CVAEGANUpdater",
     "CVAEUpdater",
     "Divergence",
+    "DualGANUpdater",
     "EBGANUpdater",
     "ExponentialMovingAverage",
     "FGANUpdater",
