@@ -251,6 +251,8 @@ CASES = [
     case("evaluate-seq2seq-as-gan", "evaluate {s2s_snap}", "s2s", "--data"),
     case("evaluate-gan-with-data", "evaluate {gan_snap} --data {bad}/pairs.tsv", "--data"),
     case("translate-gan-snapshot", "translate {gan_snap} 猫", "gan", "not a seq2seq snapshot"),
+    case("translate-to-gan", "translate {gan_snap} x.png --to v", "--to is for image translators"),
+    case("translate-to-seq2seq", "translate {s2s_snap} 猫 --to u", "--to", "holds main"),
     # Directories without snapshots.
     case("montage-empty-directory", "montage {bad}/empty_dir", "empty_dir"),
     case("montage-missing-directory", "montage {tmp}/nowhere", "nowhere"),

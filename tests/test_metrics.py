@@ -70,7 +70,9 @@ def test_cache_is_reused_and_a_corrupt_one_retrained(tmp_path, monkeypatch, caps
 
     monkeypatch.setenv("IGNITE_GEN_CACHE", str(tmp_path))
     cache_path().write_bytes(b"not a torch file")
-    monkeypatch.setattr(classifier_module, "train_classifier", lambda: (MnistClassifier(), 0.5))
+    monkeypatch.setattr(
+        classifier_module, "train_classifier", lambda domain: (MnistClassifier(), 0.5)
+    )
     try:
         load_classifier()
         assert classifier_accuracy() == 0.5
@@ -78,6 +80,16 @@ def test_cache_is_reused_and_a_corrupt_one_retrained(tmp_path, monkeypatch, caps
         classifier_module._cached_payload.cache_clear()
     assert "training the MNIST metric classifier once" in capsys.readouterr().err
     assert torch.load(cache_path(), weights_only=True)["accuracy"] == 0.5
+
+
+def test_the_8x8_digits_have_their_own_split_classifier_and_cache():
+    train_x, train_y, held_x, _ = held_out_split("digits8x8")
+    assert (len(train_x), len(held_x)) == (1500, 297)
+    assert torch.bincount(train_y).tolist() == [150] * 10
+    assert cache_path("digits8x8").name == "digits8x8-cnn-v1.pt" != cache_path().name
+    assert classifier_accuracy("digits8x8") > 0.9  # measured 93.6% on the 297 held out
+    with pytest.raises(UserError, match="domain must be one of"):
+        held_out_split("svhn")
 
 
 def test_floor_is_small_and_noise_is_far():

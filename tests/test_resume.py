@@ -58,6 +58,10 @@ CVAE = ["train", "cvae", *TINY, "--max-images", "2560", "--batch-size", "32"]
 CVAEGAN = ["train", "cvaegan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8"]
 INFOGAN = ["train", "infogan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8",
            "--fc", "64"]  # fmt: skip
+# Two data streams: 10 MNIST batches an epoch against 23 of the 8x8 digits, so the
+# digits' epoch ends inside epoch 3 and both positions must come back from the snapshot.
+DUALGAN = ["train", "dualgan", *TINY[:-2], "--max-images", "640", "--batch-size", "64",
+           "--hidden", "4"]  # fmt: skip
 
 
 def cli(*args: str) -> list[str]:
@@ -128,8 +132,10 @@ def test_seq2seq_sigkill_in_epoch_two_then_resume_is_bit_exact(tmp_path):
         # 20 iterations of about 20 ms
         (CVAEGAN, 0.15, ("enc", "gen", "dis", "cls")),
         (INFOGAN, 0.1, ("gen", "dis")),
+        # 10 iterations of about 20 ms
+        (DUALGAN, 0.1, ("gen_uv", "gen_vu", "dis_u", "dis_v")),
     ],
-    ids=["cvae", "cvaegan", "infogan"],
+    ids=["cvae", "cvaegan", "infogan", "dualgan"],
 )
 def test_label_and_code_methods_resume_bit_exactly_after_sigkill(
     tmp_path, argv, into_epoch_two, models

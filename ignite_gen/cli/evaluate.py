@@ -22,9 +22,10 @@ from ..metrics.conditional import conditional_accuracy, predictor_accuracy
 from ..metrics.quality import check_sample_count, real_data_scores
 from ..metrics.style_transfer import style_transfer_accuracy
 from ..snapshot import Snapshot, load_snapshot
-from . import evaluate_translation
+from . import evaluate_translation, evaluate_translators
 from .sample import default_model, is_predictor
 from .score_rows import score_rows
+from .translate_images import is_translator_snapshot
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
@@ -255,6 +256,9 @@ def run(args: argparse.Namespace) -> None:
     snap = load_snapshot(args.file)
     if snap.metadata.get("task") == "translation":
         evaluate_translation.run(args, snap)
+        return
+    if is_translator_snapshot(snap):
+        evaluate_translators.run(args, snap)
         return
     if args.data is not None or args.src is not None or args.tgt is not None:
         raise UserError(

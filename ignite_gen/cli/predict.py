@@ -102,7 +102,7 @@ def read_digit(path: Path) -> torch.Tensor:
     if gray.size != _SIZE:
         width, height = gray.size
         raise UserError(
-            f"{path}: image is {width}x{height} pixels; predict expects 28x28 digits "
+            f"{path}: image is {width}x{height} pixels; 28x28 digits are expected "
             "(white on black, as MNIST): resize it first"
         )
     return to_unit_range(torch.from_numpy(np.asarray(gray, dtype=np.uint8).copy())).unsqueeze(0)

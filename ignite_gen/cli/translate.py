@@ -1,4 +1,5 @@
-"""``ignite-gen translate FILE [SENTENCE ...]``: Japanese to English with a seq2seq snapshot."""
+"""``ignite-gen translate FILE [SENTENCE ...]``: Japanese to English with a seq2seq
+snapshot; with a DualGAN snapshot, digit images from one domain to the other."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ..models.decoding import decode_sentences
 from ..models.seq2seq import Seq2Seq
 from ..snapshot import Snapshot, load_snapshot
 from ..updaters import resolve_device
+from .translate_images import TRANSLATORS, is_translator_snapshot, run_images
 
 __all__ = [
     "TranslationSnapshot",
@@ -35,13 +37,26 @@ __all__ = [
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "translate",
-        help="translate Japanese sentences with a seq2seq snapshot",
+        help="translate Japanese sentences (seq2seq) or digit images (dualgan)",
         description="Translate the sentences given as arguments, or one sentence a line from "
         "standard input, with the model, tokenizers and vocabularies saved in a snapshot of "
-        "'ignite-gen train seq2seq' (any epoch; the training data is not needed).",
+        "'ignite-gen train seq2seq' (any epoch; the training data is not needed). With a "
+        "snapshot of 'ignite-gen train dualgan', translate 28x28 digit images into the "
+        "domain --to names and write NAME_to_v.png (or _to_u) beside each.",
     )
-    parser.add_argument("file", type=Path, help="a seq2seq snapshot file")
-    parser.add_argument("sentences", nargs="*", help="Japanese sentences (default: stdin)")
+    parser.add_argument("file", type=Path, help="a seq2seq or dualgan snapshot file")
+    parser.add_argument(
+        "inputs", nargs="*", metavar="INPUT",
+        help="Japanese sentences (default: stdin), or image files for a dualgan snapshot",
+    )  # fmt: skip
+    parser.add_argument(
+        "--to", choices=sorted(TRANSLATORS),
+        help="dualgan only: v translates MNIST into the 8x8 digits, u back",
+    )  # fmt: skip
+    parser.add_argument(
+        "-o", "--output-dir", type=Path, default=None,
+        help="dualgan only: write the translated images here (default: beside each input)",
+    )  # fmt: skip
     parser.add_argument(
         "--beam", type=at_least(1), default=1, help="beam width; 1 is greedy (default)"
     )
@@ -157,8 +172,18 @@ def run(args: argparse.Namespace) -> None:
     # Every argument and the snapshot are checked before standard input is read.
     check_beam(args.beam)
     check_max_len(args.max_len)
-    loaded = load_translation_snapshot(args.file, args.device)
-    sentences = args.sentences or [line.strip() for line in sys.stdin if line.strip()]
+    snap = load_snapshot(args.file)
+    if is_translator_snapshot(snap):
+        run_images(args, snap)
+        return
+    for option, value in (("--to", args.to), ("--output-dir", args.output_dir)):
+        if value is not None:
+            raise UserError(
+                f"{option} is for image translators (snapshots of 'ignite-gen train "
+                f"dualgan'); {snap.path} holds {', '.join(snap.model_names)}"
+            )
+    loaded = load_translation_snapshot(snap, args.device)
+    sentences = args.inputs or [line.strip() for line in sys.stdin if line.strip()]
     if not sentences:
         raise UserError("no sentences: give them as arguments or one a line on standard input")
     for english in loaded.translate(sentences, args.beam, args.max_len):

@@ -1,5 +1,5 @@
 """Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots,
-learning-rate schedules, sample-quality and label metrics, code traversals.
+learning-rate schedules, sample-quality and label metrics, code traversals, translation cycles.
 
 Example:
     >>> from ignite_gen import extensions
@@ -9,11 +9,13 @@ Example:
 """
 
 from .code_traversal import CodeTraversal
+from .cycle_grid import CycleGrid
 from .fail_on_non_number import FailOnNonNumber
 from .image_grid import ImageGrid
 from .label_metrics import (
     CodePurityReport,
     ConditionalAccuracy,
+    LabelPreservation,
     PredictorAccuracy,
     StyleTransferAccuracy,
 )
@@ -30,9 +32,11 @@ __all__ = [
     "CodePurityReport",
     "CodeTraversal",
     "ConditionalAccuracy",
+    "CycleGrid",
     "FailOnNonNumber",
     "ImageGrid",
     "LRScheduler",
+    "LabelPreservation",
     "LogReport",
     "PlotReport",
     "PredictorAccuracy",

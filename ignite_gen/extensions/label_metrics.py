@@ -1,5 +1,6 @@
-"""Per-epoch metrics of conditional and latent-code models, read by the MNIST classifier:
-conditional accuracy, predictor accuracy, style-transfer accuracy and code purity."""
+"""Per-epoch metrics of conditional, latent-code and translation models, read by the
+project's digit classifiers: conditional accuracy, predictor accuracy, style-transfer
+accuracy, code purity and label preservation."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import nn
 
-from ..argcheck import described, integer
+from ..argcheck import choice, described, integer
 from ..errors import ArgumentTypeError, UserError
 from ..extension import PRIORITY_WRITER, Extension
-from ..metrics.classifier import MnistClassifier, held_out_split
+from ..metrics.classifier import DOMAINS, MnistClassifier, held_out_split
 from ..metrics.code_purity import code_purity
 from ..metrics.conditional import conditional_accuracy, predictor_accuracy
 from ..metrics.evaluating import module_device
+from ..metrics.label_preservation import label_preservation
 from ..metrics.style_transfer import style_transfer_accuracy
 from ..reporter import report
 from .image_grid import resolve_generator
@@ -28,6 +30,7 @@ __all__ = [
     "CodePurityReport",
     "ConditionalAccuracy",
     "LabelMetric",
+    "LabelPreservation",
     "PredictorAccuracy",
     "StyleTransferAccuracy",
 ]
@@ -63,6 +66,8 @@ class LabelMetric(Extension):
     requires: ClassVar[Requirements]
     uses_classifier: ClassVar[bool] = True
     default_key: ClassVar[str] = "gen"
+    #: Which digit classifier judges (:data:`~ignite_gen.metrics.classifier.DOMAINS`).
+    classifier_domain = "mnist"
 
     def __init__(
         self,
@@ -107,7 +112,7 @@ class LabelMetric(Extension):
                 )
         if self.uses_classifier:
             first = next(iter(models.values()))
-            self._classifier = load_classifier_once(module_device(first))
+            self._classifier = load_classifier_once(module_device(first), self.classifier_domain)
 
     def compute(self, models: Models, classifier: MnistClassifier | None) -> float:
         """The metric of ``models`` (one per role), judged by ``classifier``."""
@@ -243,3 +248,41 @@ class CodePurityReport(LabelMetric):
     def compute(self, models: Models, classifier: MnistClassifier | None) -> float:
         n = self.settings["n_per_code"]
         return code_purity(models["generator"], classifier, n_per_code=n, seed=self.seed).purity
+
+
+class LabelPreservation(LabelMetric):
+    """Reports ``<key>/label_preservation`` (``key``: the translator's name): how often
+    the ``target`` domain's classifier reads, in ``translator``'s translation of each
+    held-out image of the ``source`` domain, that image's own digit, by
+    :func:`~ignite_gen.metrics.label_preservation.label_preservation`.
+
+    Example:
+        >>> trainer.extend(LabelPreservation("gen_uv", "mnist", "digits8x8"))
+    """
+
+    metric = "label_preservation"
+    requires: ClassVar[Requirements] = {"translator": ()}
+    default_key = "gen_uv"
+
+    def __init__(
+        self,
+        translator: nn.Module | str = "gen_uv",
+        source: str = "mnist",
+        target: str = "digits8x8",
+        trigger: TriggerLike = (1, "epoch"),
+        key: str | None = None,
+    ) -> None:
+        super().__init__({"translator": translator}, {}, 0, trigger, key)
+        self.source = choice(source, "LabelPreservation: source", DOMAINS)
+        self.classifier_domain = choice(target, "LabelPreservation: target", DOMAINS)
+
+    def compute(self, models: Models, classifier: MnistClassifier | None) -> float:
+        assert classifier is not None  # uses_classifier: initialize loaded it
+        _, _, images, labels = held_out_split(self.source)
+        return label_preservation(models["translator"], classifier, images, labels)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The translator's name and both domains, for ``ignite-gen evaluate``."""
+        state = super().state_dict()
+        state[self.metric].update(source=self.source, target=self.classifier_domain)
+        return state

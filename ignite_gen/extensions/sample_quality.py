@@ -53,16 +53,17 @@ def generator_samples(model: nn.Module, n: int, seed: int) -> torch.Tensor:
     return torch.cat([generate(model, *chunk) for chunk in zip(*inputs, strict=True)])
 
 
-def load_classifier_once(device: torch.device) -> MnistClassifier:
-    """The metric classifier on ``device``; under ``torch.distributed`` rank 0 trains and
-    caches it (the first time on a machine) while the other ranks wait, then load it.
+def load_classifier_once(device: torch.device, domain: str = "mnist") -> MnistClassifier:
+    """``domain``'s metric classifier on ``device``; under ``torch.distributed`` rank 0
+    trains and caches it (the first time on a machine) while the other ranks wait, then
+    load it.
 
     Example:
         >>> classifier = load_classifier_once(torch.device("cpu"))
     """
     if idist.get_world_size() > 1 and idist.get_rank() != 0:
         idist.barrier()
-    classifier = load_classifier(device)
+    classifier = load_classifier(device, domain)
     if idist.get_world_size() > 1 and idist.get_rank() == 0:
         idist.barrier()
     return classifier

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import ArgumentError
 from .cvae import CVAE
 from .cvaegan import CVAEGAN
+from .dualgan import DUALGAN
 from .ebgan import EBGAN
 from .fgan import FGAN
 from .gan import GAN
@@ -19,7 +20,7 @@ __all__ = ["METHODS", "get_method"]
 #: The methods in the order ``ignite-gen train --help`` lists them.
 METHODS: dict[str, Method] = {
     method.name: method
-    for method in (GAN, EBGAN, WGAN, LSGAN, FGAN, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN)
+    for method in (GAN, EBGAN, WGAN, LSGAN, FGAN, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN, DUALGAN)
 }
 
 

@@ -8,7 +8,9 @@ Example:
 """
 
 from .classifier import (
+    DOMAINS,
     RECIPE,
+    DigitDomain,
     MnistClassifier,
     cache_path,
     classifier_accuracy,
@@ -18,6 +20,7 @@ from .classifier import (
 )
 from .code_purity import CodePurity, code_purity
 from .conditional import conditional_accuracy, conditional_accuracy_per_class, predictor_accuracy
+from .label_preservation import label_preservation
 from .quality import (
     MAX_REFERENCE,
     check_mnist_shaped,
@@ -34,9 +37,11 @@ from .quality import (
 from .style_transfer import style_transfer_accuracy, transfer_labels
 
 __all__ = [
+    "DOMAINS",
     "MAX_REFERENCE",
     "RECIPE",
     "CodePurity",
+    "DigitDomain",
     "MnistClassifier",
     "cache_path",
     "check_mnist_shaped",
@@ -50,6 +55,7 @@ __all__ = [
     "conditional_accuracy_per_class",
     "held_out_split",
     "kl_uniform",
+    "label_preservation",
     "load_classifier",
     "predictor_accuracy",
     "real_data_scores",

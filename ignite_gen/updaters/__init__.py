@@ -17,7 +17,7 @@ from .infogan import (
 )
 from .lsgan import LSGANUpdater
 from .seq2seq import Seq2SeqUpdater
-from .wgan import WGANUpdater, gradient_penalty
+from .wgan import WGANUpdater, clip_parameters_, gradient_penalty
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
@@ -39,6 +39,7 @@ __all__ = [
     "WGANUpdater",
     "categorical_log_likelihood",
     "check_infogan_pair",
+    "clip_parameters_",
     "divergence",
     "gaussian_kl",
     "gaussian_log_likelihood",

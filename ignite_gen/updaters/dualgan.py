@@ -14,6 +14,7 @@ from ..errors import ArgumentError, ArgumentTypeError
 from ..reporter import report
 from .base import Updater
 from .gan import real_images
+from .wgan import clip_parameters_
 
 __all__ = ["ADVERSARIAL_LOSSES", "DualGANUpdater"]
 
@@ -211,9 +212,7 @@ class DualGANUpdater(Updater):
             self.step("gen", loss_gen)
             report({"gen/loss": loss_gen, "gen/rec_u": rec_u, "gen/rec_v": rec_v})
 
-    @torch.no_grad()
     def clip_critics(self) -> None:
         """Clamp every parameter of both critics to ``[-clip, clip]`` in place, on the device."""
         if self.clip is not None:
-            torch._foreach_clamp_min_(self._critic_params, -self.clip)
-            torch._foreach_clamp_max_(self._critic_params, self.clip)
+            clip_parameters_(self._critic_params, self.clip)

@@ -14,9 +14,21 @@ from ..models.noise import sample_noise
 from ..reporter import report
 from .gan import GANUpdater, check_gan_arguments, real_images
 
-__all__ = ["WGANUpdater", "gradient_penalty"]
+__all__ = ["WGANUpdater", "clip_parameters_", "gradient_penalty"]
 
 _BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+
+
+@torch.no_grad()
+def clip_parameters_(parameters: list[torch.Tensor], clip: float) -> None:
+    """Clamp every tensor of ``parameters`` to ``[-clip, clip]`` in place, on its device
+    (WGAN's weight clipping; no value is read back to the host).
+
+    Example:
+        >>> clip_parameters_(list(critic.parameters()), 0.01)
+    """
+    torch._foreach_clamp_min_(parameters, -clip)
+    torch._foreach_clamp_max_(parameters, clip)
 
 
 def gradient_penalty(
@@ -151,9 +163,7 @@ class WGANUpdater(GANUpdater):
             self.step("gen", loss_gen)
             report({"gen/loss": loss_gen})
 
-    @torch.no_grad()
     def clip_critic(self) -> None:
         """Clamp every critic parameter to ``[-clip, clip]`` in place, on the device."""
         if self.clip is not None:
-            torch._foreach_clamp_min_(self._critic_params, -self.clip)
-            torch._foreach_clamp_max_(self._critic_params, self.clip)
+            clip_parameters_(self._critic_params, self.clip)
