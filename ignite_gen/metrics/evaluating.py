@@ -1,4 +1,5 @@
-"""Scoring models mid-training: evaluation mode and no gradients, then back as they were."""
+"""Scoring models mid-training: evaluation mode and no gradients, then back as they were;
+and the check of the labelled images such scores read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-__all__ = ["evaluating", "module_device"]
+from ..argcheck import instance
+from ..errors import ArgumentError, ArgumentTypeError
+
+__all__ = ["check_labelled_images", "evaluating", "module_device"]
 
 
 @contextlib.contextmanager
@@ -41,3 +45,21 @@ def module_device(module: nn.Module) -> torch.device:
     """
     parameter = next(module.parameters(), None)
     return torch.device("cpu") if parameter is None else parameter.device
+
+
+def check_labelled_images(images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Refuse anything but a non-empty (N, C, H, W) image tensor with int64 labels (N,).
+
+    Example:
+        >>> check_labelled_images(torch.zeros(2, 1, 28, 28), torch.tensor([3, 7]))
+    """
+    instance(images, torch.Tensor, "images", "a tensor (N, channels, height, width)")
+    instance(labels, torch.Tensor, "labels", "a tensor of int64 labels (N,)")
+    if images.dim() != 4 or len(images) == 0:
+        raise ArgumentError(
+            f"images must be a non-empty (N, C, H, W) batch, got {tuple(images.shape)}"
+        )
+    if labels.dtype != torch.int64:
+        raise ArgumentTypeError(f"labels must be int64 class indices, got {labels.dtype}")
+    if labels.shape != (len(images),):
+        raise ArgumentError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")

@@ -8,8 +8,7 @@ import torch
 from torch import nn
 
 from ..argcheck import instance, integer
-from ..errors import ArgumentError, ArgumentTypeError
-from .evaluating import evaluating, module_device
+from .evaluating import check_labelled_images, evaluating, module_device
 
 __all__ = ["label_preservation"]
 
@@ -41,16 +40,7 @@ def label_preservation(
     """
     instance(translator, nn.Module, "translator", "an nn.Module: images -> images")
     instance(classifier, nn.Module, "classifier", "an nn.Module: images -> logits")
-    instance(images, torch.Tensor, "images", "a tensor (N, channels, height, width)")
-    instance(labels, torch.Tensor, "labels", "a tensor of int64 labels (N,)")
-    if images.dim() != 4 or len(images) == 0:
-        raise ArgumentError(
-            f"images must be a non-empty (N, C, H, W) batch, got {tuple(images.shape)}"
-        )
-    if labels.dtype != torch.int64:
-        raise ArgumentTypeError(f"labels must be int64 class indices, got {labels.dtype}")
-    if labels.shape != (len(images),):
-        raise ArgumentError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+    check_labelled_images(images, labels)
     batch_size = integer(batch_size, "batch_size")
     if device is None:
         device = module_device(translator)

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from ..argcheck import described, instance, integer
-from ..errors import ArgumentError, ArgumentTypeError
-from .evaluating import evaluating, module_device
+from ..errors import ArgumentError
+from .evaluating import check_labelled_images, evaluating, module_device
 
 __all__ = ["style_transfer_accuracy", "transfer_labels"]
 
@@ -58,16 +58,7 @@ def style_transfer_accuracy(
     modules = (encoder, generator, classifier)
     for name, module in zip(("encoder", "generator", "classifier"), modules, strict=True):
         instance(module, nn.Module, name, "an nn.Module")
-    instance(images, torch.Tensor, "images", "a tensor (N, channels, height, width)")
-    instance(labels, torch.Tensor, "labels", "a tensor of int64 labels (N,)")
-    if images.dim() != 4 or len(images) == 0:
-        raise ArgumentError(
-            f"images must be a non-empty (N, C, H, W) batch, got {tuple(images.shape)}"
-        )
-    if labels.dtype != torch.int64:
-        raise ArgumentTypeError(f"labels must be int64 class indices, got {labels.dtype}")
-    if labels.shape != (len(images),):
-        raise ArgumentError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+    check_labelled_images(images, labels)
     batch_size = integer(batch_size, "batch_size")
     n_classes = getattr(generator, "n_classes", None)
     if not isinstance(n_classes, int):
