@@ -129,3 +129,9 @@ def test_translate_refuses_a_wrongly_sized_image(run: Path, tmp_path: Path, caps
 def test_evaluate_refuses_sample_options_for_translators(run: Path, capsys):
     line = in_process(capsys, "evaluate", str(run / "snapshot_epoch_0001.pt"), "-n", "100")
     assert "-n" in line and "DualGAN translators" in line
+
+
+def test_resume_with_another_adversarial_loss_is_refused(run: Path, capsys):
+    argv = ["train", "dualgan", *TINY, "--out", str(run), "--resume"]
+    line = in_process(capsys, *argv, "--adversarial", "nonsaturating")
+    assert "--adversarial wgan" in line and "--adversarial nonsaturating" in line

@@ -109,5 +109,5 @@ DUALGAN = Method(
     build=_build,
     epochs=20,
     defaults={"adversarial": "wgan", "cycle_weight": 100.0, "hidden": 32},
-    same_run=(*MNIST_SAME_RUN, "hidden"),
+    same_run=(*MNIST_SAME_RUN, "hidden", "adversarial"),
 )
