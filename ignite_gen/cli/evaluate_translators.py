@@ -10,17 +10,12 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..methods.dualgan import DIRECTIONS
 from ..metrics.classifier import held_out_split, load_classifier
 from ..metrics.label_preservation import label_preservation
 from ..snapshot import Snapshot
 
-__all__ = ["DIRECTIONS", "run", "translator_scores"]
-
-#: (translator, source domain, target domain) per direction; U is MNIST, V the 8x8 digits.
-DIRECTIONS = {
-    "u_to_v": ("gen_uv", "mnist", "digits8x8"),
-    "v_to_u": ("gen_vu", "digits8x8", "mnist"),
-}
+__all__ = ["run", "translator_scores"]
 
 
 def translator_scores(snap: Snapshot, device: str | torch.device = "cpu") -> dict[str, float]:

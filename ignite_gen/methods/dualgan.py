@@ -17,10 +17,12 @@ from ..updaters import ADVERSARIAL_LOSSES, PRECISIONS, DualGANUpdater
 from .method import Method, Run
 from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
 
-__all__ = ["DUALGAN"]
+__all__ = ["DIRECTIONS", "DUALGAN"]
 
 #: The two domains: U is MNIST, V the 8x8 digits (names of ``metrics.classifier.DOMAINS``).
 U, V = "mnist", "digits8x8"
+#: Per direction: (translator, source domain, target domain); ``evaluate`` reads it too.
+DIRECTIONS = {"u_to_v": ("gen_uv", U, V), "v_to_u": ("gen_vu", V, U)}
 #: The optimizer each adversarial loss was published with: RMSprop for the paper's
 #: clipped critics (momentum would fight the clipping), Adam for the cross-entropy.
 LEARNING_RATES = {"wgan": 5e-5, "nonsaturating": 2e-4}
@@ -87,8 +89,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     return Run(
         updater,
         extensions=[
-            extensions.LabelPreservation("gen_uv", U, V),
-            extensions.LabelPreservation("gen_vu", V, U),
+            *(extensions.LabelPreservation(*spec) for spec in DIRECTIONS.values()),
             extensions.CycleGrid("gen_uv", "gen_vu", U, "cycle/u_to_v_{epoch:04d}.png"),
             extensions.CycleGrid("gen_vu", "gen_uv", V, "cycle/v_to_u_{epoch:04d}.png"),
         ],
