@@ -98,7 +98,8 @@ def test_translate_and_evaluate_a_snapshot(run: Path, tmp_path: Path, capsys):
     capsys.readouterr()
     assert main(["evaluate", snap, "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
-    assert scores["identity_u_to_v"] == pytest.approx(0.505, abs=0.05)
+    assert scores["identity_u_to_v"] == pytest.approx(0.838, abs=0.05)
+    assert scores["identity_v_to_u"] == pytest.approx(0.694, abs=0.05)
     assert 0 <= scores["u_to_v"] <= 1 and 0 <= scores["v_to_u"] <= 1
 
 

@@ -7,6 +7,7 @@ Example:
     >>> real_data_scores()["fid"]  # the floor: real training images vs held-out ones
 """
 
+from .augmentation import random_affine
 from .classifier import (
     DOMAINS,
     RECIPE,
@@ -58,6 +59,7 @@ __all__ = [
     "label_preservation",
     "load_classifier",
     "predictor_accuracy",
+    "random_affine",
     "real_data_scores",
     "reference_images",
     "sample_quality",

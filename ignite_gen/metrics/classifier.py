@@ -10,8 +10,9 @@ recipe is fixed (seed 0, 8 epochs, batch 64, one-cycle Adam peaking at 2e-3, one
 thread) and takes about 17 s on a 2-core machine; it reaches 96.9% held-out accuracy.
 Training on one thread gives the same weights whatever the machine's thread count. The
 8x8 digits (1,797 scans, 174 to 183 per digit) are split the same way, the first 150 of
-every digit for training and the rest (297) held out, and trained for more epochs
-(:data:`DOMAINS`).
+every digit for training and the rest (297) held out, and trained for more epochs on
+randomly distorted copies (:func:`~ignite_gen.metrics.augmentation.random_affine`), so
+that it reads digits of other writers, such as translated MNIST digits (:data:`DOMAINS`).
 
 The weights are cached in ``$IGNITE_GEN_CACHE`` or ``~/.cache/ignite-gen/`` under a
 name that carries :data:`RECIPE`, so changing the recipe retrains. A corrupt or
@@ -39,6 +40,7 @@ from ..argcheck import choice
 from ..data.digits import load_sklearn_digits
 from ..data.mnist import load_mnist_subset, to_unit_range
 from ..snapshot import atomic_save
+from .augmentation import random_affine
 
 __all__ = [
     "DOMAINS",
@@ -62,8 +64,8 @@ _FORMAT = "ignite-gen-classifier/1"
 
 class DigitDomain(NamedTuple):
     """A set of labelled 28x28 digits with a classifier: where the images come from,
-    how many per digit train it (the rest are held out), for how many epochs, and the
-    recipe tag that names its cache file.
+    how many per digit train it (the rest are held out), for how many epochs, the
+    recipe tag that names its cache file, and whether it trains on distorted copies.
 
     Example:
         >>> DOMAINS["digits8x8"].per_class_train
@@ -75,14 +77,19 @@ class DigitDomain(NamedTuple):
     per_class_train: int
     epochs: int
     recipe: str
+    augment: bool = False
 
 
 #: The digit domains by name: ``"mnist"`` (the bundled subset, 500 per digit) and
-#: ``"digits8x8"`` (scikit-learn's scans; 1,500 training images need more epochs for
-#: the same number of steps).
+#: ``"digits8x8"`` (scikit-learn's scans). Their 1,500 training scans alone gave a judge
+#: that read 93.3% of its held-out scans but 51% of MNIST's digits; 40 epochs of random
+#: affine copies read 97.6% and 84% (measured), judging digits, not a few writers' habits.
+#: MNIST's stays as it was: every FID in the project rests on it.
 DOMAINS: dict[str, DigitDomain] = {
     "mnist": DigitDomain("MNIST", load_mnist_subset, 400, 8, RECIPE),
-    "digits8x8": DigitDomain("8x8 digits", load_sklearn_digits, 150, 20, "digits8x8-cnn-v1"),
+    "digits8x8": DigitDomain(
+        "8x8 digits", load_sklearn_digits, 150, 40, "digits8x8-cnn-v2", augment=True
+    ),
 }
 
 
@@ -167,13 +174,13 @@ def train_classifier(domain: str = "mnist") -> tuple[MnistClassifier, float]:
         >>> model, accuracy = train_classifier()  # about 10 s
     """
     train_x, train_y, held_x, held_y = held_out_split(domain)
-    epochs = DOMAINS[domain].epochs
+    spec = DOMAINS[domain]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(_SEED)
         model = MnistClassifier()
     shuffle = torch.Generator().manual_seed(_SEED)
     optimizer = torch.optim.Adam(model.parameters(), lr=_LR)
-    steps = epochs * -(-len(train_x) // _BATCH)
+    steps = spec.epochs * -(-len(train_x) // _BATCH)
     # One-cycle Adam: 96.9% held out for seeds 0 and 1, where a constant 1e-3 gave 96.5%
     # and 97.1% (measured); the schedule makes the result depend less on the seed.
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=_LR, total_steps=steps)
@@ -183,11 +190,12 @@ def train_classifier(domain: str = "mnist") -> tuple[MnistClassifier, float]:
     torch.set_num_threads(1)
     try:
         model.train()
-        for _ in range(epochs):
+        for _ in range(spec.epochs):
             order = torch.randperm(len(train_x), generator=shuffle)
             for start in range(0, len(order), _BATCH):
                 index = order[start : start + _BATCH]
-                loss = F.cross_entropy(model(train_x[index]), train_y[index])
+                x = random_affine(train_x[index], shuffle) if spec.augment else train_x[index]
+                loss = F.cross_entropy(model(x), train_y[index])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -204,7 +212,7 @@ def cache_path(domain: str = "mnist") -> Path:
 
     Example:
         >>> cache_path().name, cache_path("digits8x8").name
-        ('mnist-cnn-v1.pt', 'digits8x8-cnn-v1.pt')
+        ('mnist-cnn-v1.pt', 'digits8x8-cnn-v2.pt')
     """
     root = os.environ.get("IGNITE_GEN_CACHE") or Path.home() / ".cache" / "ignite-gen"
     recipe = DOMAINS[choice(domain, "domain", DOMAINS)].recipe
