@@ -253,13 +253,9 @@ class Snapshot:
         from) and ``prefer_ema``, else ``name``; a missing generator is a :class:`UserError`.
         """
         if name not in self.model_names:
-            hint = "it needs a GAN snapshot or --model NAME"
-            if {"gen_uv", "gen_vu"} <= set(self.model_names):
-                # DualGAN's translators take images, not noise: point at what uses them.
-                hint = "these translate images: use 'ignite-gen translate FILE IMAGE --to v|u'"
             raise UserError(
                 f"{self.path}: no generator {name!r} in this snapshot (models: "
-                f"{', '.join(self.model_names)}); {hint}"
+                f"{', '.join(self.model_names)}); it needs a GAN snapshot or --model NAME"
             )
         averaged = f"{name}_ema"
         return averaged if prefer_ema and averaged in self.model_names else name

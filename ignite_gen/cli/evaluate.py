@@ -16,6 +16,7 @@ from .. import argtypes
 from ..errors import UserError
 from ..extensions.image_grid import label_count
 from ..extensions.sample_quality import score_generator
+from ..methods.dualgan import holds_translators
 from ..metrics.classifier import held_out_split, load_classifier
 from ..metrics.code_purity import code_purity
 from ..metrics.conditional import conditional_accuracy, predictor_accuracy
@@ -25,7 +26,6 @@ from ..snapshot import Snapshot, load_snapshot
 from . import evaluate_translation, evaluate_translators
 from .sample import default_model, is_predictor
 from .score_rows import score_rows
-from .translate_images import is_translator_snapshot
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> None:
     if snap.metadata.get("task") == "translation":
         evaluate_translation.run(args, snap)
         return
-    if is_translator_snapshot(snap):
+    if holds_translators(snap.model_names):
         evaluate_translators.run(args, snap)
         return
     if args.data is not None or args.src is not None or args.tgt is not None:

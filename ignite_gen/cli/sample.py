@@ -16,6 +16,7 @@ from ..argtypes import device as device_name
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
 from ..extensions.image_grid import fixed_noise, generate, label_count, label_grid_inputs
+from ..methods.dualgan import holds_translators
 from ..snapshot import Snapshot, load_snapshot
 from .image_output import check_image_path, write_image
 
@@ -147,6 +148,12 @@ def pick_generator(
         >>> name
         'gen_ema'
     """
+    if model is None and holds_translators(snap.model_names):
+        # DualGAN's translators take images, not noise: point at what uses them.
+        raise UserError(
+            f"{snap.path} holds DualGAN translators, which draw nothing from noise; translate "
+            "images with 'ignite-gen translate FILE IMAGE --to v|u'"
+        )
     name = snap.generator_name(default_model(snap) if model is None else model, prefer_ema)
     module = snap.model(name, device)
     if is_predictor(module):

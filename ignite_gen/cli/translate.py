@@ -17,11 +17,12 @@ from ..argtypes import device as device_name
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..data.casing import Casing
 from ..errors import ArgumentError, UserError
+from ..methods.dualgan import TRANSLATORS, holds_translators
 from ..models.decoding import decode_sentences
 from ..models.seq2seq import Seq2Seq
 from ..snapshot import Snapshot, load_snapshot
 from ..updaters import resolve_device
-from .translate_images import TRANSLATORS, is_translator_snapshot, run_images
+from .translate_images import run_images
 
 __all__ = [
     "TranslationSnapshot",
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> None:
     check_beam(args.beam)
     check_max_len(args.max_len)
     snap = load_snapshot(args.file)
-    if is_translator_snapshot(snap):
+    if holds_translators(snap.model_names):
         run_images(args, snap)
         return
     for option, value in (("--to", args.to), ("--output-dir", args.output_dir)):

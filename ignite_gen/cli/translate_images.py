@@ -10,18 +10,11 @@ import torch
 
 from ..errors import UserError
 from ..extensions.image_grid import generate, save_grid
+from ..methods.dualgan import TRANSLATORS
 from ..snapshot import Snapshot
 from .predict import read_digit
 
-__all__ = ["TRANSLATORS", "is_translator_snapshot", "run_images", "translate_images"]
-
-#: ``--to`` -> the model that translates into that domain (U: MNIST, V: 8x8 digits).
-TRANSLATORS = {"v": "gen_uv", "u": "gen_vu"}
-
-
-def is_translator_snapshot(snap: Snapshot) -> bool:
-    """Whether ``snap`` holds both DualGAN translators."""
-    return set(TRANSLATORS.values()) <= set(snap.model_names)
+__all__ = ["run_images", "translate_images"]
 
 
 def translate_images(

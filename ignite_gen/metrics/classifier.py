@@ -247,8 +247,8 @@ def _cached_payload(path: Path, domain: str = "mnist") -> dict[str, Any]:
         except (KeyError, RuntimeError):  # wrong keys or shapes: a foreign or stale file
             pass
     print(
-        f"ignite-gen: training the {DOMAINS[domain].name} metric classifier once (about "
-        f"20 s); cached in {path}",
+        f"ignite-gen: training the {DOMAINS[domain].name} metric classifier once (under a "
+        f"minute); cached in {path}",
         file=sys.stderr,
         flush=True,
     )
