@@ -1,14 +1,14 @@
 """Label preservation of DualGAN between MNIST (U) and scikit-learn's 8x8 digits (V):
 ``ignite-gen train dualgan`` with its CLI defaults, with twice the epochs, and with the
-paper's clipped WGAN critics, into ``benchmarks/quality/dualgan*/`` (not kept in git). For each run it reads
-back the per-epoch label preservation that the method logs (each direction's held-out
-sources translated and read by the target domain's classifier), sets it beside the
-untranslated baseline (the target classifier reading the sources as they are),
-measures how far the last snapshot's translations moved into the target domain (FID on
-the target classifier's features against that domain's held-out images, next to the
-FID of the untranslated sources; 297 images a side, the 8x8 digits' held-out count, so
-the figures are comparable only with each other), and copies the last epoch's cycle
-grids (source, translated and reconstructed rows) to ``benchmarks/montages/``.
+paper's clipped WGAN critics, into ``benchmarks/quality/dualgan*/`` (not kept in git).
+For each run it reads back the per-epoch label preservation that the method logs (each
+direction's held-out sources translated and read by the target domain's classifier),
+sets it beside the untranslated baseline (the target classifier reading the sources as
+they are), measures how far the last snapshot's translations moved into the target
+domain (FID on the target classifier's features against that domain's held-out images,
+next to the FID of the untranslated sources; 297 images a side, the 8x8 digits' held-out
+count, so the figures are comparable only with each other), and copies the last epoch's
+cycle grids (source, translated and reconstructed rows) to ``benchmarks/montages/``.
 
 Acceptance (issue 11): label preservation >= 70% in both directions, reconstruction
 shown, within 15 minutes of training on 2 CPU cores.

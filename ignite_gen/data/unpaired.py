@@ -36,16 +36,6 @@ class UnpairedLoader:
     def __len__(self) -> int:
         return len(self.u)
 
-    @property
-    def epoch(self) -> int:
-        """Epochs of ``u`` started so far (see :class:`ResumableLoader`)."""
-        return self.u.epoch
-
-    @property
-    def position(self) -> int:
-        """Batches of ``u`` already handed out in the current epoch."""
-        return self.u.position
-
     def _next_v(self) -> Any:
         if self._v_batches is None:
             self._v_batches = iter(self.v)
