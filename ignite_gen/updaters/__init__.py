@@ -16,6 +16,7 @@ from .infogan import (
     gaussian_log_likelihood,
 )
 from .lsgan import LSGANUpdater
+from .replicas import ReplicaSync, convert_sync_batchnorm
 from .seq2seq import Seq2SeqUpdater
 from .wgan import WGANUpdater, clip_parameters_, gradient_penalty
 
@@ -34,12 +35,14 @@ __all__ = [
     "GANUpdater",
     "InfoGANUpdater",
     "LSGANUpdater",
+    "ReplicaSync",
     "Seq2SeqUpdater",
     "Updater",
     "WGANUpdater",
     "categorical_log_likelihood",
     "check_infogan_pair",
     "clip_parameters_",
+    "convert_sync_batchnorm",
     "divergence",
     "gaussian_kl",
     "gaussian_log_likelihood",

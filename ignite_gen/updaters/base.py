@@ -13,6 +13,7 @@ from ..argcheck import choice, described, instance, real
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from .arguments import check_data, check_optimizer_owners, named
 from .ema import ExponentialMovingAverage, check_decay
+from .replicas import ReplicaSync, convert_sync_batchnorm
 
 __all__ = ["PRECISIONS", "Updater", "load_module_state", "move_to_device", "resolve_device"]
 
@@ -114,6 +115,12 @@ class Updater:
     ``step("gen", ...)``, saved in snapshots and preferred by ``ImageGrid`` and
     ``ignite-gen sample``).
 
+    Built inside a distributed run (``idist.Parallel``), the processes train one model
+    (:class:`~ignite_gen.updaters.replicas.ReplicaSync`): rank 0's weights at the first
+    iteration, each step's gradients averaged over the ranks (before clipping), rank 0's
+    BatchNorm statistics after each iteration. ``sync_batchnorm=True`` (CUDA and nccl)
+    normalises with every rank's batch instead (:class:`torch.nn.SyncBatchNorm`).
+
     Example:
         >>> class RegressionUpdater(Updater):
         ...     def update_core(self, batch):
@@ -133,6 +140,7 @@ class Updater:
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema: Mapping[str, float] | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         self.iterator = check_data(iterator)
         self.models = named(models, nn.Module, "models", "an nn.Module")
@@ -155,6 +163,8 @@ class Updater:
         if unknown:
             raise ArgumentError(f"ema: no model {unknown[0]!r} (models: {sorted(self.models)})")
         self.device = resolve_device(device)
+        if instance(sync_batchnorm, bool, "sync_batchnorm", "True or False"):
+            convert_sync_batchnorm(self.models, self.device)
         for model in self.models.values():
             model.to(self.device)
         self.converter = converter or move_to_device
@@ -168,6 +178,7 @@ class Updater:
         for name, decay in decays.items():
             self.emas[name] = ExponentialMovingAverage(self.models[name], decay)
             self.models[f"{name}_ema"] = self.emas[name].shadow
+        self.replicas = ReplicaSync(self.models)
         self.iteration = 0
 
     def autocast(self) -> torch.autocast:
@@ -187,7 +198,10 @@ class Updater:
 
     def update(self, batch: Any) -> None:
         """Run one iteration on ``batch`` (called by the trainer's engine)."""
+        if not self.replicas.started:
+            self.replicas.start()
         self.update_core(self.converter(batch, self.device))
+        self.replicas.share_batchnorm_statistics()
         self.iteration += 1
 
     def update_core(self, batch: Any) -> None:
@@ -195,14 +209,18 @@ class Updater:
         raise NotImplementedError(f"{type(self).__name__} must implement update_core(batch)")
 
     def step(self, name: str, loss: torch.Tensor, retain_graph: bool = False) -> None:
-        """Zero the gradients of optimizer ``name``, back-propagate ``loss``, clip, step,
-        then update the EMA of model ``name`` if it has one."""
+        """Zero the gradients of optimizer ``name``, back-propagate ``loss``, average the
+        gradients over the ranks of a distributed run, clip, step, then update the EMA of
+        model ``name`` if it has one."""
         optimizer = self.optimizers.get(name)
         if optimizer is None or not isinstance(loss, torch.Tensor) or not loss.requires_grad:
             self._refuse_step(name, loss)
         scaler = self.scalers.get(name)
         optimizer.zero_grad(set_to_none=True)
         (loss if scaler is None else scaler.scale(loss)).backward(retain_graph=retain_graph)
+        # Averaged while still scaled (as DDP does during backward): the scaler's inf check
+        # then reads the same gradients on every rank, so all skip or step, and keep one scale.
+        self.replicas.average_gradients(optimizer)
         if self.grad_clip is not None:
             if scaler is not None:
                 scaler.unscale_(optimizer)
