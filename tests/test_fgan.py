@@ -16,6 +16,7 @@ from torch import nn
 
 from ignite_gen import UserError, report_scope
 from ignite_gen.data import load_mnist_subset, to_unit_range
+from ignite_gen.methods import build_run, settings
 from ignite_gen.models import build_model
 from ignite_gen.updaters import DIVERGENCES, FGANUpdater, divergence
 
@@ -231,3 +232,18 @@ def test_unknown_generator_objective_is_refused_at_the_call() -> None:
     opts = torch.optim.SGD(gen.parameters(), lr=0.1), torch.optim.SGD(dis.parameters(), lr=0.1)
     with pytest.raises(UserError, match="generator_objective must be one of"):
         FGANUpdater([], gen, dis, *opts, device="cpu", generator_objective="minimax")
+
+
+@pytest.mark.parametrize(
+    ("options", "lr"),
+    [
+        ({"divergence": "hellinger"}, 5e-5),
+        ({"divergence": "kl"}, 2e-4),
+        ({"divergence": "hellinger", "lr": 1e-3}, 1e-3),
+    ],
+)
+def test_the_cli_learning_rate_follows_the_divergence_unless_given(options, lr):
+    tiny = {"max_images": 64, "batch_size": 32, "metric_samples": 0, "device": "cpu"}
+    run = build_run(settings("fgan", **tiny, **options))
+    for optimizer in run.updater.optimizers.values():
+        assert optimizer.param_groups[0]["lr"] == lr

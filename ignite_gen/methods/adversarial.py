@@ -41,14 +41,18 @@ GAN_SAME_RUN = (*MNIST_SAME_RUN, "arch", "z_dim", "ema_decay")
 ADAM_DEFAULTS = {"epochs": 20, "lr": 2e-4, "beta1": 0.5, "dis_batch": "separate", "n_dis": 1}
 
 
-def add_gan_arguments(parser: argparse.ArgumentParser, archs: tuple[str, ...]) -> None:
+def add_gan_arguments(
+    parser: argparse.ArgumentParser,
+    archs: tuple[str, ...],
+    lr_help: str = "learning rate (default %(default)s)",
+) -> None:
     """The options of every GAN method: data, networks, precision, EMA, metrics."""
     add_mnist_arguments(parser)
     parser.add_argument("--arch", choices=archs, help="networks (default %(default)s)")
     parser.add_argument(
         "--z-dim", type=at_least(1), default=64, help="noise dimension (default 64)"
     )
-    parser.add_argument("--lr", type=positive, help="learning rate (default %(default)s)")
+    parser.add_argument("--lr", type=positive, help=lr_help)
     parser.add_argument(
         "--grad-clip", type=positive, default=None, help="clip gradient norms to this value"
     )
@@ -70,9 +74,12 @@ def add_adam_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def adam(settings: argparse.Namespace) -> Callable[[nn.Module], torch.optim.Optimizer]:
-    """Adam with ``--lr`` and ``--beta1`` for one network."""
-    return lambda m: torch.optim.Adam(m.parameters(), lr=settings.lr, betas=(settings.beta1, 0.999))
+def adam(
+    settings: argparse.Namespace, lr: float | None = None
+) -> Callable[[nn.Module], torch.optim.Optimizer]:
+    """Adam with ``lr`` (default ``--lr``) and ``--beta1`` for one network."""
+    rate = settings.lr if lr is None else lr
+    return lambda m: torch.optim.Adam(m.parameters(), lr=rate, betas=(settings.beta1, 0.999))
 
 
 def gan_networks(settings: argparse.Namespace, **dis_kwargs: Any) -> tuple[nn.Module, nn.Module]:
