@@ -16,7 +16,10 @@ Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 class BucketLoader(ResumableLoader):
     """Batches ``(src (B, S), src_lengths (B,), tgt (B, T))`` of encoded pairs, padded with 0;
-    with ``device``, ``src`` and ``tgt`` are moved there and ``src_lengths`` stays on the CPU.
+    with ``device``, ``src`` and ``tgt`` are moved there and ``src_lengths`` stays on the CPU,
+    where :meth:`Seq2Seq.encode <ignite_gen.models.Seq2Seq.encode>` packs the sequences.
+    For a GPU the batches are padded in pinned memory, so their copies never make the host
+    wait for the device.
 
     Each epoch ``e`` draws everything from its own generator seeded ``seed + e``: the pairs
     are shuffled, cut into pools of ``pool`` batches, each pool sorted by target then source
@@ -54,6 +57,7 @@ class BucketLoader(ResumableLoader):
         self.shuffle = shuffle
         self.pool = pool
         self.device = device
+        self._pinned = device is not None and torch.device(device).type == "cuda"
 
     @property
     def num_samples(self) -> int:
@@ -73,7 +77,8 @@ class BucketLoader(ResumableLoader):
         order = torch.randperm(n, generator=generator).tolist() if self.shuffle else range(n)
         order = list(order)
         if self.drop_last:
-            order = order[: len(self) * self.batch_size]
+            # Every full batch, not len(self)'s worth: that is one process's share.
+            order = order[: n // self.batch_size * self.batch_size]
         pool_size = self.pool * self.batch_size
         batches = []
         for start in range(0, len(order), pool_size):
@@ -92,13 +97,17 @@ class BucketLoader(ResumableLoader):
         sources = [self.pairs[i][0] for i in indices]
         targets = [self.pairs[i][1] for i in indices]
         lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
-        src = torch.full((len(indices), int(lengths.max())), PAD, dtype=torch.long)
-        tgt = torch.full((len(indices), max(len(t) for t in targets)), PAD, dtype=torch.long)
+        rows, pinned = len(indices), self._pinned
+        src = torch.full((rows, int(lengths.max())), PAD, dtype=torch.long, pin_memory=pinned)
+        tgt = torch.full(
+            (rows, max(len(t) for t in targets)), PAD, dtype=torch.long, pin_memory=pinned
+        )
         for row, (s, t) in enumerate(zip(sources, targets, strict=True)):
             src[row, : len(s)] = torch.tensor(s, dtype=torch.long)
             tgt[row, : len(t)] = torch.tensor(t, dtype=torch.long)
         if self.device is not None:
-            # The lengths stay on the CPU, where packing the sequences needs them.
+            # The lengths stay on the CPU: packing reads them there, and the encoder refuses
+            # lengths on another device.
             return (
                 src.to(self.device, non_blocking=True),
                 lengths,

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..errors import UserError
+from ..errors import ArgumentError, UserError
 from .dropout import MaskDropout
 from .registry import register_model
 
@@ -96,18 +96,28 @@ class Seq2Seq(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(memory (B, S, H), decoder state (layers, B, H), mask (B, S))`` of a batch.
 
-        ``lengths`` is best kept on the CPU (as :class:`BucketLoader` and
-        :class:`Seq2SeqUpdater` keep it), where packing needs it: then a batch on a GPU is
-        encoded without the GPU waiting for the host.
+        ``lengths`` must be on the CPU, where packing reads it (as
+        :class:`~ignite_gen.data.BucketLoader` and :class:`Seq2SeqUpdater` keep it); one on
+        another device raises :class:`ArgumentError` rather than being copied back, which
+        would make the host wait for the device every batch.
         """
         if lengths.device.type != "cpu":
-            lengths = lengths.cpu()
+            raise ArgumentError(
+                f"encode: lengths is on {lengths.device}; keep it on the CPU, where packing "
+                "reads it (BucketLoader and Seq2SeqUpdater's converter keep it there)"
+            )
         # Sorted here rather than by pack_padded_sequence(enforce_sorted=False), whose
         # unpacking copies the permutation back from the device: a sync every batch.
         order = lengths.argsort(descending=True)
-        restore = order.argsort().to(src.device, non_blocking=True)
+        # Both permutations go to the device in one copy that the host does not wait for:
+        # from pinned memory on a GPU, since the driver may wait for the stream when it
+        # stages pageable memory.
+        permutations = torch.stack([order, order.argsort()])
+        if src.device.type == "cuda":
+            permutations = permutations.pin_memory()
+        sort, restore = permutations.to(src.device, non_blocking=True)
         packed = pack_padded_sequence(
-            self.dropout(self.src_embed(src)).index_select(0, order.to(src.device)),
+            self.dropout(self.src_embed(src)).index_select(0, sort),
             lengths[order], batch_first=True,
         )  # fmt: skip
         outputs, state = self.encoder(packed)
