@@ -1,7 +1,8 @@
-"""``python -m ignite_gen`` runs the command line."""
+"""``python -m ignite_gen`` runs the command line (``torchrun -m ignite_gen`` as well)."""
 
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+import ignite.distributed as idist
 
 from . import snapshot as snapshot_io
 from .errors import UserError
@@ -14,7 +16,7 @@ from .triggers import IntervalTrigger
 if TYPE_CHECKING:
     from .trainer import Trainer
 
-__all__ = ["check_same_run", "resume_trainer", "run_limits"]
+__all__ = ["check_same_run", "resume_trainer", "run_limits", "saved_world_size"]
 
 
 def run_limits(stop_trigger: Any, epoch_length: int) -> dict[str, int]:
@@ -82,6 +84,48 @@ def check_same_run(trainer: Trainer, payload: dict[str, Any], path: Path) -> Non
         )
 
 
+def saved_world_size(payload: dict[str, Any]) -> int | None:
+    """How many processes trained the run a snapshot comes from: recorded by
+    ``build_trainer``, else the number of random states it holds; None when unknown
+    (a hand-built trainer's snapshot without them, whose loader state still says).
+
+    Example:
+        >>> saved_world_size(read_snapshot("result/snapshot_epoch_0003.pt"))
+        2
+    """
+    recorded = payload.get("metadata", {}).get("world_size")
+    if isinstance(recorded, int):
+        return recorded
+    ranks = payload.get("rng", {}).get("ranks")
+    return len(ranks) if ranks is not None else None
+
+
+def _check_world_size(payload: dict[str, Any], path: Path) -> None:
+    saved, here = saved_world_size(payload), idist.get_world_size()
+    if saved is not None and saved != here:
+        raise UserError(
+            f"{path}: saved by {saved} processes, this run has {here}; "
+            f"resume with --nproc-per-node {saved}"
+        )
+
+
+def _check_processes_agree(payload: dict[str, Any] | None) -> None:
+    """Refuse a start where the processes found different snapshots (a collective)."""
+    if idist.get_world_size() == 1:
+        return
+    iteration = -1 if payload is None else int(payload["trainer"]["iteration"])
+    found = [int(i) for i in cast(list[float], idist.all_gather(iteration))]
+    if len(set(found)) > 1:
+        where = ", ".join(
+            f"rank {rank} {'starts afresh' if i < 0 else f'at iteration {i}'}"
+            for rank, i in enumerate(found)
+        )
+        raise UserError(
+            f"the processes found different snapshots to resume from ({where}); "
+            "put the output directory on a filesystem every machine shares"
+        )
+
+
 def _warn_if_position_lost(trainer: Trainer, iteration: int, length: int) -> None:
     iterator = trainer.updater.iterator
     if iteration % length == 0 or hasattr(iterator, "load_state_dict"):
@@ -103,11 +147,16 @@ def _snapshot_path(trainer: Trainer) -> Path | None:
 
 def resume_trainer(trainer: Trainer, arguments: dict[str, int]) -> Path | None:
     """Restore ``trainer`` from its ``resume`` snapshot, if any, and set its engine to
-    continue up to the limits in ``arguments``; returns the snapshot's path."""
+    continue up to the limits in ``arguments``; returns the snapshot's path.
+
+    Under ``torch.distributed`` every process calls it: they check that they found the
+    same snapshot, each loads it and each restores its own random generators."""
     path = _snapshot_path(trainer)
-    if path is None:
+    payload = None if path is None else snapshot_io.read_snapshot(path)
+    _check_processes_agree(payload)
+    if path is None or payload is None:
         return None
-    payload = snapshot_io.read_snapshot(path)
+    _check_world_size(payload, path)
     check_same_run(trainer, payload, path)
     iteration, length = payload["trainer"]["iteration"], payload["trainer"]["epoch_length"]
     if length != trainer.updater.epoch_length:

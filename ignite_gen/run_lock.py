@@ -1,4 +1,8 @@
-"""A lock on an output directory, so two runs never write into the same one."""
+"""A lock on an output directory, so two runs never write into the same one.
+
+Under ``torch.distributed`` only rank 0, the process that writes the outputs, creates,
+locks and cleans the directory; the other processes leave it alone.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+import ignite.distributed as idist
+
 from .atomic import remove_stale_temporaries
 from .errors import UserError
 
@@ -16,13 +22,16 @@ __all__ = ["RunLock", "make_output_dir"]
 
 def make_output_dir(directory: str | os.PathLike[str], argument: str = "out") -> Path:
     """Create ``directory`` (and its parents) for a run's outputs; a path that is a file
-    or cannot be written is a :class:`UserError` naming ``argument``.
+    or cannot be written is a :class:`UserError` naming ``argument``. Only rank 0 does:
+    in the other processes of a distributed run it returns the path untouched.
 
     Example:
         >>> make_output_dir("result", "--out")
         PosixPath('result')
     """
     path = Path(directory)
+    if idist.get_rank() != 0:
+        return path
     if path.exists() and not path.is_dir():
         raise UserError(f"{argument} {path} is a file, not a directory; choose another {argument}")
     try:
@@ -43,7 +52,8 @@ class RunLock:
 
     The lock is an ``flock`` on an open file, so the kernel drops it when the process
     dies, even by SIGKILL: a killed run never leaves a stale lock behind. Taking it
-    removes the temporary files of writes such a run did not finish.
+    removes the temporary files of writes such a run did not finish. Under
+    ``torch.distributed`` only rank 0 takes it; in the other processes it does nothing.
 
     Example:
         >>> with RunLock("result"):
@@ -55,6 +65,8 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
+        if idist.get_rank() != 0:
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

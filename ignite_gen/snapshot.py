@@ -1,5 +1,6 @@
-"""Snapshots on disk: checked atomic writes, RNG capture, and a reader for users
-(:mod:`ignite_gen.snapshot_reader` loads and verifies the files; its names are here too).
+"""Snapshots on disk: checked atomic writes and a reader for users
+(:mod:`ignite_gen.snapshot_reader` loads and verifies the files, :mod:`ignite_gen.rng`
+captures and restores the random generators; their names are here too).
 
 A snapshot file is a ``torch.save`` of plain containers and tensors (no pickled
 classes), so it loads with ``weights_only=True`` on any machine, including one
@@ -9,13 +10,11 @@ without a GPU or without the training data.
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -23,6 +22,7 @@ from .atomic import atomic_write
 from .errors import UserError
 from .models.registry import build_model, model_spec
 from .reporter import to_float
+from .rng import capture_rng, restore_rng, share_rng
 from .snapshot_reader import (
     FORMAT,
     SnapshotWarning,
@@ -53,6 +53,7 @@ __all__ = [
     "require_snapshots",
     "restore_rng",
     "run_metadata",
+    "share_rng",
 ]
 
 
@@ -107,31 +108,6 @@ def atomic_save(obj: Any, path: Path) -> Path:
     """
     check_storable(obj, path)
     return _write(obj, path)
-
-
-def capture_rng() -> dict[str, Any]:
-    """The state of Python's, NumPy's, torch's and CUDA's global generators."""
-    # The legacy form (a tuple) is what NumPy gives unless asked otherwise.
-    numpy_state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
-    kind, keys, pos, has_gauss, cached = numpy_state
-    state: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": (kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached),
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def restore_rng(state: dict[str, Any]) -> None:
-    """Restore :func:`capture_rng`; CUDA states are skipped on a machine without CUDA."""
-    random.setstate(state["python"])
-    kind, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _check_finite(trainer: Trainer) -> None:

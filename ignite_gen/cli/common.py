@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import UserError
 from ..methods import METHODS, hparams_of
 from ..methods.options import COMMON_SAME_RUN
+from ..resume import saved_world_size
 from ..snapshot import read_snapshot
 
 __all__ = ["check_same_run"]
@@ -21,14 +22,16 @@ def _shown(key: str, value: Any, absent: str = "no {}", present: str = "{}") -> 
     return absent.format(flag) if value is None else present.format(f"{flag} {value}")
 
 
-def check_same_run(args: argparse.Namespace, snapshot: Path) -> None:
-    """Refuse to resume ``snapshot`` (the newest in ``--out``) with another method or
-    settings that make it unusable (``same_run`` of the method), before anything loads.
+def check_same_run(args: argparse.Namespace, snapshot: Path, world_size: int = 1) -> None:
+    """Refuse to resume ``snapshot`` (the newest in ``--out``) with another method,
+    settings that make it unusable (``same_run`` of the method) or another number of
+    processes than ``world_size``, before anything loads or any process starts.
 
     Example:
         >>> check_same_run(args, Path("result/snapshot_epoch_0003.pt"))  # doctest: +SKIP
     """
-    recorded = read_snapshot(snapshot, mmap=True)["metadata"].get("hparams", {})
+    payload = read_snapshot(snapshot, mmap=True)
+    recorded = payload["metadata"].get("hparams", {})
     current = hparams_of(args)
     method = recorded.get("method")
     if method is not None and method != current["method"]:
@@ -43,3 +46,10 @@ def check_same_run(args: argparse.Namespace, snapshot: Path) -> None:
                 f"has {_shown(key, current[key])}: resume "
                 f"{_shown(key, recorded[key], 'without {}', 'with {}')} or use another --out"
             )
+    # Before the count was recorded, the command line trained in one process.
+    saved = saved_world_size(payload) or 1
+    if saved != world_size:
+        raise UserError(
+            f"--out {args.out}/ holds a run saved by {saved} processes; this one has "
+            f"{world_size}: resume with --nproc-per-node {saved} or use another --out"
+        )

@@ -1,10 +1,12 @@
-"""Resumable loaders: batches from an epoch plan, handed out at a saved (epoch, position)."""
+"""Resumable loaders: batches from an epoch plan, handed out at a saved (epoch, position),
+each process of a distributed run taking its own share of the batches."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import ignite.distributed as idist
 import numpy as np
 import torch
 
@@ -22,6 +24,15 @@ class ResumableLoader:
     Subclasses give ``num_samples``, ``_plan(epoch)`` (the epoch's order, drawn from a
     generator seeded ``seed + epoch``, never the global RNG) and ``_batch(plan, i)``.
 
+    Under ``torch.distributed`` the batches are sharded: every process computes the same
+    plan (same seed), and process ``rank`` of ``num_replicas`` yields the epoch's batches
+    ``rank, rank + num_replicas, rank + 2 * num_replicas, ...``, so the processes see
+    distinct samples and each yields ``len(loader) = num_batches // num_replicas``
+    batches an epoch; the last ``num_batches % num_replicas`` batches of an epoch are
+    skipped, so that no process waits for a step the others do not take. Both default
+    to ``ignite.distributed``'s world size and rank when the loader is built. The
+    ``position`` is the same in every process, so the state of one restores them all.
+
     Example:
         >>> class Numbers(ResumableLoader):
         ...     num_samples = 10
@@ -38,29 +49,57 @@ class ResumableLoader:
         """How many samples an epoch covers."""
         raise NotImplementedError
 
-    def __init__(self, batch_size: int, drop_last: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        batch_size: int,
+        drop_last: bool = False,
+        seed: int = 0,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+    ) -> None:
         self.batch_size = integer(batch_size, "batch_size")
         self.drop_last = instance(drop_last, bool, "drop_last", "True or False")
         self.seed = integer(seed, "seed", minimum=None)
+        #: Processes that share the batches, and which of them this one is.
+        self.num_replicas = integer(
+            idist.get_world_size() if num_replicas is None else num_replicas, "num_replicas"
+        )
+        self.rank = integer(idist.get_rank() if rank is None else rank, "rank", minimum=0)
+        if self.rank >= self.num_replicas:
+            raise ArgumentError(
+                f"rank {self.rank} is not below num_replicas {self.num_replicas}; "
+                f"number the processes 0 to {self.num_replicas - 1}"
+            )
         #: Epochs started so far, counting the current one once its first batch is out.
         self.epoch = 0
         #: Batches already handed out in the current epoch.
         self.position = 0
 
-    def __len__(self) -> int:
+    @property
+    def num_batches(self) -> int:
+        """Batches of an epoch over all processes (``len(loader)`` is this process's share)."""
         full, rest = divmod(self.num_samples, self.batch_size)
         return full if self.drop_last or not rest else full + 1
+
+    def __len__(self) -> int:
+        return self.num_batches // self.num_replicas
 
     def _check_has_batches(self) -> None:
         """Refuse data that gives no batch per epoch (subclasses call it once built)."""
         if len(self) == 0:
-            reason = (
-                f"batch_size {self.batch_size} is larger than the {self.num_samples} samples "
-                "and drop_last=True drops that incomplete batch; lower batch_size or pass "
-                "drop_last=False"
-                if self.num_samples
-                else "there are no samples"
-            )
+            if self.num_batches:
+                reason = (
+                    f"its {self.num_batches} batches cannot give each of the "
+                    f"{self.num_replicas} processes one; lower batch_size or use fewer processes"
+                )
+            elif self.num_samples:
+                reason = (
+                    f"batch_size {self.batch_size} is larger than the {self.num_samples} "
+                    "samples and drop_last=True drops that incomplete batch; lower batch_size "
+                    "or pass drop_last=False"
+                )
+            else:
+                reason = "there are no samples"
             raise ArgumentError(f"{type(self).__name__} would yield no batch per epoch: {reason}")
 
     def _plan(self, epoch: int) -> Any:
@@ -73,7 +112,7 @@ class ResumableLoader:
         plan = self._plan(self.epoch)
         length = len(self)
         while self.position < length:
-            batch = self._batch(plan, self.position)
+            batch = self._batch(plan, self.rank + self.position * self.num_replicas)
             self.position += 1
             if self.position == length:
                 # The state after the last batch already points at the next epoch.
@@ -84,16 +123,30 @@ class ResumableLoader:
             yield batch
 
     def state_dict(self) -> dict[str, int]:
-        """``{"epoch", "position", "seed"}``: where the next batch comes from."""
-        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+        """``{"epoch", "position", "seed", "world_size"}``: where the next batch comes
+        from, and how many processes shared the batches."""
+        return {
+            "epoch": self.epoch,
+            "position": self.position,
+            "seed": self.seed,
+            "world_size": self.num_replicas,
+        }
 
     def load_state_dict(self, state: dict[str, int]) -> None:
-        """Continue from :meth:`state_dict`; a position past this loader's batches per
-        epoch (another data set or batch size) raises :class:`ArgumentError`."""
+        """Continue from :meth:`state_dict`; a state of another number of processes, or
+        a position past this loader's batches per epoch (another data set or batch size),
+        raises :class:`ArgumentError`."""
         epoch, position = (
             integer(state.get(key), f"state[{key!r}]", minimum=0) for key in ("epoch", "position")
         )
         seed = integer(state.get("seed"), "state['seed']", minimum=None)
+        # States from before sharding have no world size: one process wrote them.
+        world_size = integer(state.get("world_size", 1), "state['world_size']")
+        if world_size != self.num_replicas:
+            raise ArgumentError(
+                f"state['world_size']: saved by {world_size} processes, this loader is shared "
+                f"by {self.num_replicas}; resume with --nproc-per-node {world_size}"
+            )
         if position >= len(self):
             raise ArgumentError(
                 f"state['position'] {position} is past this {type(self).__name__}'s "
@@ -111,7 +164,8 @@ class TensorLoader(ResumableLoader):
     counts batches it has handed out; ``state_dict()`` taken at any iteration and loaded
     into a fresh loader makes ``iter()`` yield exactly the rest of that epoch, then the
     following epochs. With ``device``, the tensors move there once and every batch is
-    cut on the device.
+    cut on the device. ``num_replicas`` and ``rank`` shard the batches among processes
+    (see :class:`ResumableLoader`; by default ``ignite.distributed``'s).
 
     Pass each tensor as its own argument (``TensorLoader(x, y, ...)``, not a tuple).
     NumPy arrays are accepted and converted with ``torch.as_tensor`` (sharing memory
@@ -132,6 +186,8 @@ class TensorLoader(ResumableLoader):
         drop_last: bool = False,
         seed: int = 0,
         device: torch.device | str | None = None,
+        num_replicas: int | None = None,
+        rank: int | None = None,
     ) -> None:
         if not tensors:
             raise ArgumentError(
@@ -147,7 +203,7 @@ class TensorLoader(ResumableLoader):
                 f"tensors are on different devices ({', '.join(sorted(map(str, devices)))}); "
                 "pass device= to move them to one"
             )
-        super().__init__(batch_size, drop_last, seed)
+        super().__init__(batch_size, drop_last, seed, num_replicas, rank)
         self.tensors = tuple(t.to(device) if device is not None else t for t in checked)
         self.shuffle = instance(shuffle, bool, "shuffle", "True or False")
         self._check_has_batches()

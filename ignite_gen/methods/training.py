@@ -6,13 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import ignite.distributed as idist
+import torch
+
 from .. import extensions
 from ..errors import ArgumentError
 from ..trainer import Trainer
 from ..updaters import resolve_device
 from .catalog import get_method
 from .method import Run
-from .options import configure_parser, hparams_of, prepare_process
+from .options import configure_parser, hparams_of, prepare_process, seed_rank
 
 __all__ = ["build_run", "build_trainer", "settings"]
 
@@ -39,11 +42,30 @@ def settings(method: str, **overrides: Any) -> argparse.Namespace:
     return values
 
 
+def _device(settings: argparse.Namespace) -> torch.device:
+    """``settings.device``; under ``torch.distributed`` "cuda" is this process's GPU."""
+    device = resolve_device(settings.device)
+    if device.type == "cuda" and idist.get_world_size() > 1:
+        return idist.device()
+    return device
+
+
 def build_run(settings: argparse.Namespace) -> Run:
     """Seed the process and build the method's :class:`Run` (networks, optimizers,
-    data, updater, metrics) on ``settings.device``."""
+    data, updater, metrics) on ``settings.device``.
+
+    Under ``torch.distributed`` (``idist.Parallel``, torchrun) every process builds from
+    ``settings.seed``, so all start from the same weights, then draws its own noise
+    from generators reseeded ``seed + rank`` (:func:`~.options.seed_rank`); with
+    ``device`` "cuda" each process takes its own GPU, ``cuda:<local rank>``.
+
+    Example:
+        >>> run = build_run(settings("gan", max_images=512))
+    """
     prepare_process(settings.seed)
-    return get_method(settings.method).build(settings, resolve_device(settings.device))
+    run = get_method(settings.method).build(settings, _device(settings))
+    seed_rank(settings.seed)
+    return run
 
 
 def build_trainer(
@@ -66,7 +88,11 @@ def build_trainer(
         (settings.epochs, "epoch"),
         out=settings.out,
         resume=resume,
-        metadata={"hparams": hparams_of(settings), **run.metadata},
+        metadata={
+            "hparams": hparams_of(settings),
+            "world_size": idist.get_world_size(),
+            **run.metadata,
+        },
     )
     trainer.extend(extensions.FailOnNonNumber())
     for extension in run.extensions:
