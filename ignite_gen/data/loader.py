@@ -218,7 +218,8 @@ class TensorLoader(ResumableLoader):
         else:
             generator = torch.Generator().manual_seed(self.seed + epoch)
             order = torch.randperm(self.num_samples, generator=generator)
-        return order.to(self.tensors[0].device)
+        # Non-blocking: a blocking copy to a GPU would make the host wait once per epoch.
+        return order.to(self.tensors[0].device, non_blocking=True)
 
     def _batch(self, plan: torch.Tensor, index: int) -> Any:
         rows = plan[index * self.batch_size : (index + 1) * self.batch_size]

@@ -11,7 +11,7 @@ from torch import nn
 from ..argcheck import template
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import Extension
-from ..snapshot import atomic_save
+from ..snapshot import atomic_save, share_rng
 from ..triggers import get_trigger
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ def _format(template: str, trainer: Trainer) -> str:
 
 class _Snapshot(Extension):
     priority = PRIORITY_SNAPSHOT
+    #: Whole-trainer snapshots hold every process's random state, gathered to rank 0.
+    shares_rng = True
 
     def __init__(self, filename: str, n_retains: int | None, trigger: TriggerLike) -> None:
         if n_retains is not None and (
@@ -50,6 +52,8 @@ class _Snapshot(Extension):
         trainer.save(path)
 
     def __call__(self, trainer: Trainer) -> None:
+        if self.shares_rng:  # a collective: every process hands rank 0 its random state
+            trainer.at_iteration_end(share_rng)
         if idist.get_rank() != 0:  # every rank holds the same weights; one writes them
             return
         trainer.at_iteration_end(lambda: self._write(trainer))
@@ -103,6 +107,8 @@ def snapshot(
 
 
 class _ObjectSnapshot(_Snapshot):
+    shares_rng = False
+
     def __init__(
         self, target: nn.Module | Any, filename: str, n_retains: int | None, trigger: TriggerLike
     ) -> None:
