@@ -4,8 +4,8 @@ Why not DDP (``idist.auto_model``): a GAN updater forwards its discriminator twi
 (real, fake) before one backward, back-propagates the generator's loss through the
 discriminator (DDP would all-reduce the discriminator's gradients in a step that does
 not train it), and may step several networks with one optimizer (DualGAN's two
-translators). StyleGAN2-ADA and StyleGAN3 train without DDP for these reasons and
-average gradients by hand; so do we, per optimizer step, exactly over the parameters
+translators). NVIDIA's StyleGAN3 trains without DDP for these reasons and
+averages gradients by hand; so do we, per optimizer step, exactly over the parameters
 that the step trains. The models stay plain modules, so snapshots written by N processes
 hold the state dicts that one process loads.
 
