@@ -3,6 +3,8 @@ command line run as a user runs it."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 
@@ -16,10 +18,27 @@ from ignite_gen.metrics import classifier as classifier_module
 @pytest.fixture(scope="session", autouse=True)
 def metric_cache(tmp_path_factory):
     """One metric-classifier training per test session, in a private cache directory
-    that CLI subprocesses inherit through the environment (never the user's cache)."""
+    that CLI subprocesses inherit through the environment (never the user's cache).
+
+    Under pytest-xdist (``make test`` runs two workers) the workers share one directory
+    and train the two classifiers at once, one each (each trains on one thread), under
+    a lock per classifier, so neither is trained twice.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        cache = tmp_path_factory.mktemp("ignite-gen-cache")
+    else:
+        cache = tmp_path_factory.getbasetemp().parent / "ignite-gen-cache"
+        cache.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("IGNITE_GEN_CACHE", str(tmp_path_factory.mktemp("ignite-gen-cache")))
+        patch.setenv("IGNITE_GEN_CACHE", str(cache))
         classifier_module._cached_payload.cache_clear()
+        if worker is not None:
+            domains = sorted(classifier_module.DOMAINS, reverse=worker.endswith(("1", "3")))
+            for domain in domains:
+                with open(cache / f"{domain}.lock", "w") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    classifier_module.load_classifier(domain=domain)
         yield
     classifier_module._cached_payload.cache_clear()
 
