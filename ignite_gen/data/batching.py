@@ -29,7 +29,11 @@ class BucketLoader(ResumableLoader):
     encoder, which packs its sequences: on the Tatoeba pairs this leaves about 3% of target
     positions padding instead of about 27% when sorting by source. Like :class:`TensorLoader`,
     ``state_dict()`` taken at any point and loaded into a fresh loader makes ``iter()``
-    yield exactly the rest of that epoch, then the following epochs.
+    yield exactly the rest of that epoch, then the following epochs. Under
+    ``torch.distributed`` each process yields its share of every epoch's batches
+    (``num_replicas`` and ``rank``, as :class:`ResumableLoader` shards them);
+    ``num_replicas=1, rank=0`` makes every process yield all of them, as a
+    validation set that each process scores whole wants.
 
     Example:
         >>> loader = BucketLoader([([5, 6, 2], [7, 2]), ([5, 2], [8, 9, 2])], batch_size=2)
@@ -45,6 +49,8 @@ class BucketLoader(ResumableLoader):
         seed: int = 0,
         pool: int = 50,
         device: torch.device | str | None = None,
+        num_replicas: int | None = None,
+        rank: int | None = None,
     ) -> None:
         if pool < 1:
             raise ValueError(f"pool must be at least 1, got {pool}")
@@ -52,7 +58,7 @@ class BucketLoader(ResumableLoader):
             raise ValueError("BucketLoader needs at least one pair")
         if any(len(src) == 0 for src, _ in pairs):
             raise ValueError("every source sentence needs at least one token")
-        super().__init__(batch_size, drop_last, seed)
+        super().__init__(batch_size, drop_last, seed, num_replicas, rank)
         self.pairs = [(list(src), list(tgt)) for src, tgt in pairs]
         self.shuffle = shuffle
         self.pool = pool

@@ -95,4 +95,5 @@ def updater_options(settings: argparse.Namespace, device: torch.device) -> dict[
         "precision": settings.precision,
         "ema_decay": settings.ema_decay,
         "grad_clip": settings.grad_clip,
+        "sync_batchnorm": settings.sync_batchnorm,
     }

@@ -52,7 +52,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     updater = CVAEUpdater(
         loader, model, optimizer, device=device, precision=settings.precision,
-        kl_weight=settings.kl_weight,
+        kl_weight=settings.kl_weight, sync_batchnorm=settings.sync_batchnorm,
     )  # fmt: skip
     if predictor:
         return Run(

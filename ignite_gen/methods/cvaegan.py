@@ -62,7 +62,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
         mnist_loader(settings, device, labels=True, hold_out=True), enc, gen, dis, cls,
         adam(enc), adam(gen), adam(dis), adam(cls),
         device=device, weights=weights, precision=settings.precision,
-        ema_decay=settings.ema_decay,
+        ema_decay=settings.ema_decay, sync_batchnorm=settings.sync_batchnorm,
     )  # fmt: skip
     return generator_run(
         updater, settings, ["enc/loss", "gen/loss", "dis/loss", "cls/loss"],

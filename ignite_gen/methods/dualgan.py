@@ -99,6 +99,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
         device=device, adversarial=settings.adversarial,
         lambda_u=settings.cycle_weight, lambda_v=settings.cycle_weight,
         n_critic=settings.n_critic, precision=settings.precision,
+        sync_batchnorm=settings.sync_batchnorm,
     )  # fmt: skip
     losses = ["dis/loss", "gen/loss", "gen/rec_u", "gen/rec_v"]
     preservation = [f"{translator}/label_preservation" for translator, _, _ in DIRECTIONS.values()]

@@ -54,7 +54,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
         torch.optim.Adam(dis.parameters(), lr=settings.lr_dis, betas=betas),
         device=device, categorical_weight=settings.categorical_weight,
         continuous_weight=settings.continuous_weight, precision=settings.precision,
-        ema_decay=settings.ema_decay,
+        ema_decay=settings.ema_decay, sync_batchnorm=settings.sync_batchnorm,
     )  # fmt: skip
     return generator_run(
         updater, settings, ["dis/loss", "gen/loss"],

@@ -111,15 +111,19 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     updater = Seq2SeqUpdater(
         loader, model, optimizer, device=device, teacher_forcing=settings.teacher_forcing,
         label_smoothing=settings.label_smoothing, precision=settings.precision,
+        sync_batchnorm=settings.sync_batchnorm,
     )  # fmt: skip
     schedule = []
     if settings.lr_schedule == "cosine":
         iterations = settings.epochs * len(loader)
         cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=iterations)
         schedule.append(extensions.LRScheduler(cosine))
+    # Every process scores the whole validation set: its loss then matches BLEU and chrF,
+    # which decode every pair anyway, and rank 0's log reports the full set's loss.
+    valid = BucketLoader(corpus.encoded("valid"), settings.batch_size, shuffle=False,
+                         num_replicas=1, rank=0)  # fmt: skip
     evaluator = extensions.TranslationEvaluator(
-        BucketLoader(corpus.encoded("valid"), settings.batch_size, shuffle=False),
-        src_vocab, tgt_vocab, corpus.references("valid"), casing=corpus.casing,
+        valid, src_vocab, tgt_vocab, corpus.references("valid"), casing=corpus.casing,
         beam=settings.beam,
     )  # fmt: skip
 

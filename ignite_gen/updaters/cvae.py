@@ -76,7 +76,7 @@ class CVAEUpdater(Updater):
     Arguments are checked here, naming the one at fault: ``model`` needs ``encode`` and
     ``negative_log_likelihood`` methods, ``optimizer`` must step ``model``'s parameters,
     ``kl_weight`` is a number >= 0 (1: the ELBO). ``device``, ``converter``,
-    ``grad_clip`` and ``precision`` are the base :class:`Updater`'s.
+    ``grad_clip``, ``precision`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
 
     Example:
         >>> cvae = build_model("cvae-mlp", z_dim=2, hidden=256)
@@ -94,6 +94,7 @@ class CVAEUpdater(Updater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         kl_weight: float = 1.0,
+        sync_batchnorm: bool = False,
     ) -> None:
         instance(model, nn.Module, "model", "an nn.Module (a conditional VAE)")
         for method in _MODEL_METHODS:
@@ -114,6 +115,7 @@ class CVAEUpdater(Updater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
         )
 
     def update_core(self, batch: Any) -> None:

@@ -186,7 +186,8 @@ class CVAEGANUpdater(Updater):
 
     Reports ``enc/loss``, ``enc/kl``, ``gen/loss``, ``gen/rec`` (L_G) and ``gen/rec_pixel``,
     ``gen/rec_dis``, ``gen/rec_cls``, ``gen/gd``, ``gen/gc``, ``dis/loss``, ``cls/loss``,
-    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``.
+    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``; ``precision``,
+    ``grad_clip`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
 
     Example:
         >>> kinds = ("encoder", "generator", "discriminator", "classifier")
@@ -213,6 +214,7 @@ class CVAEGANUpdater(Updater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         networks = (encoder, generator, discriminator, classifier)
         optimizers = (opt_enc, opt_gen, opt_dis, opt_cls)
@@ -228,6 +230,7 @@ class CVAEGANUpdater(Updater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
             ema=None if ema_decay is None else {"gen": ema_decay},
         )
         self.n_classes = integer(getattr(generator, "n_classes", None), "generator.n_classes")

@@ -114,8 +114,8 @@ class DualGANUpdater(Updater):
     ``softplus(-D(fake))`` in place of ``-D(fake)``. ``clip="auto"`` means 0.01 for
     ``"wgan"`` and no clipping for ``"nonsaturating"`` (``None``: off; a number clips
     in either mode); ``n_critic=None`` means 2 for ``"wgan"`` (the paper uses 2 to 4)
-    and 1 for ``"nonsaturating"``. ``precision``, ``grad_clip`` and ``converter`` are
-    the base :class:`Updater`'s; there is no EMA of the generators.
+    and 1 for ``"nonsaturating"``. ``precision``, ``grad_clip``, ``sync_batchnorm`` and
+    ``converter`` are the base :class:`Updater`'s; there is no EMA of the generators.
 
     Reports ``dis/loss``, ``dis_u/wasserstein`` and ``dis_v/wasserstein`` (``mean D(real)
     - mean D(fake)``; ``dis_u/loss`` and ``dis_v/loss`` instead when nonsaturating) and,
@@ -150,6 +150,7 @@ class DualGANUpdater(Updater):
         converter: Callable[[Any, torch.device], Any] | None = None,
         grad_clip: float | None = None,
         precision: str = "fp32",
+        sync_batchnorm: bool = False,
     ) -> None:
         networks = {"gen_uv": gen_uv, "gen_vu": gen_vu, "dis_u": dis_u, "dis_v": dis_v}
         _check_networks(networks, opt_gen, opt_dis)
@@ -171,6 +172,7 @@ class DualGANUpdater(Updater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
         )
         self._critic_params: list[Tensor] = [p for n in _CRITICS for p in networks[n].parameters()]
 

@@ -66,9 +66,10 @@ class EBGANUpdater(GANUpdater):
     ``m = 10`` on MNIST and ``pt_weight = 0.1``; note that with this per-pixel mean energy
     the energies of MNIST images in [-1, 1] are of order 1, so ``m = 10`` keeps the hinge
     active for every fake and pushes the autoencoder far from reconstructing (in a short
-    run here ``m = 1`` trained better; choose ``m`` by measurement). The other options are
-    :class:`GANUpdater`'s. Reports ``dis/loss``, ``dis/energy_real``,
-    ``dis/energy_fake``, ``gen/loss`` and ``gen/pullaway``.
+    run here ``m = 1`` trained better; choose ``m`` by measurement). The other options
+    (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are :class:`GANUpdater`'s.
+    Reports ``dis/loss``, ``dis/energy_real``, ``dis/energy_fake``, ``gen/loss`` and
+    ``gen/pullaway``.
 
     Example:
         >>> gen = build_model("dcgan-generator")
@@ -93,6 +94,7 @@ class EBGANUpdater(GANUpdater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         check_gan_arguments(gen, dis, opt_gen, opt_dis)
         margin = real(margin, "margin", lambda v: v > 0, "positive")
@@ -114,6 +116,7 @@ class EBGANUpdater(GANUpdater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
             ema_decay=ema_decay,
         )
         self.margin = margin

@@ -38,7 +38,8 @@ class FGANUpdater(GANUpdater):
     the other (the paper's algorithm 1 updates both from one batch at once; alternating
     steps are what every other updater here does). Reports ``dis/loss``, ``gen/loss``
     and ``dis/divergence`` (``F``: the critic's current lower bound, in nats). The other
-    options are :class:`~ignite_gen.updaters.gan.GANUpdater`'s.
+    options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are
+    :class:`~ignite_gen.updaters.gan.GANUpdater`'s.
 
     Example:
         >>> gen, dis = build_model("dcgan-generator"), build_model("dcgan-discriminator")
@@ -62,6 +63,7 @@ class FGANUpdater(GANUpdater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         self.divergence = fdivergence.divergence(divergence)
         self.generator_objective = choice(
@@ -70,7 +72,7 @@ class FGANUpdater(GANUpdater):
         super().__init__(
             iterator, gen, dis, opt_gen, opt_dis, device=device, dis_batch=dis_batch,
             n_dis=n_dis, converter=converter, grad_clip=grad_clip, precision=precision,
-            ema_decay=ema_decay,
+            ema_decay=ema_decay, sync_batchnorm=sync_batchnorm,
         )  # fmt: skip
 
     def update_core(self, batch: Any) -> None:

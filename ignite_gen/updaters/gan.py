@@ -73,8 +73,8 @@ class GANUpdater(Updater):
     (shared BatchNorm statistics); ``"separate"`` uses two forwards. The generator
     steps once every ``n_dis`` iterations; the discriminator every iteration.
     ``ema_decay`` keeps an EMA of the generator as ``models["gen_ema"]``;
-    ``precision`` and ``grad_clip`` are the base :class:`Updater`'s. The other GAN
-    updaters subclass this one and override :meth:`update_core`. Arguments are checked
+    ``precision``, ``grad_clip`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
+    The other GAN updaters subclass this one and override :meth:`update_core`. Arguments are checked
     at construction (:func:`check_gan_arguments`; ``n_dis`` an integer of at least 1,
     ``ema_decay`` in (0, 1)), naming the one at fault.
 
@@ -97,6 +97,7 @@ class GANUpdater(Updater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         check_gan_arguments(gen, dis, opt_gen, opt_dis)
         dis_batch = choice(dis_batch, "dis_batch", ("separate", "joint"))
@@ -111,6 +112,7 @@ class GANUpdater(Updater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
             ema=None if ema_decay is None else {"gen": ema_decay},
         )
         self.dis_batch = dis_batch

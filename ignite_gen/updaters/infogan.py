@@ -78,8 +78,8 @@ class InfoGANUpdater(GANUpdater):
     Reports ``dis/loss``, ``gen/loss`` and the lower bounds on the mutual information
     in nats, ``gen/mi_categorical = log K + E[log Q(c_cat|x)]`` (at most log K) and
     ``gen/mi_continuous = C log 2 + E[log Q(c_cont|x)]`` (the entropy of C uniform
-    codes on [-1, 1] plus the log-likelihood). ``ema_decay``, ``precision`` and
-    ``grad_clip`` are those of :class:`~ignite_gen.updaters.gan.GANUpdater`.
+    codes on [-1, 1] plus the log-likelihood). ``ema_decay``, ``precision``,
+    ``grad_clip`` and ``sync_batchnorm`` are those of :class:`~ignite_gen.updaters.gan.GANUpdater`.
 
     Example:
         >>> gen = build_model("infogan-generator")
@@ -104,10 +104,12 @@ class InfoGANUpdater(GANUpdater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         super().__init__(
             iterator, gen, dis, opt_gen, opt_dis, device=device, converter=converter,
             grad_clip=grad_clip, precision=precision, ema_decay=ema_decay,
+            sync_batchnorm=sync_batchnorm,
         )  # fmt: skip
         check_infogan_pair(gen, dis)
         self.categorical_weight, self.continuous_weight = (

@@ -34,7 +34,8 @@ class LSGANUpdater(GANUpdater):
     ``L_G = 1/2 mean((D(G(z)) - c) ** 2)``, on D's raw output (no sigmoid).
     ``coding`` picks ``(a, b, c)`` from :data:`CODINGS` (``"symmetric"``: -1, 1, 0, the
     default; ``"binary"``: 0, 1, 1); ``a``, ``b`` or ``c`` given explicitly override it.
-    The other options are :class:`GANUpdater`'s. Reports ``dis/loss`` and ``gen/loss``.
+    The other options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are
+    :class:`GANUpdater`'s. Reports ``dis/loss`` and ``gen/loss``.
 
     Example:
         >>> gen, dis = build_model("dcgan-generator"), build_model("dcgan-discriminator")
@@ -60,6 +61,7 @@ class LSGANUpdater(GANUpdater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         coding = choice(coding, "coding", CODINGS)
         targets = [
@@ -82,6 +84,7 @@ class LSGANUpdater(GANUpdater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
             ema_decay=ema_decay,
         )
         self.a, self.b, self.c = targets

@@ -41,7 +41,8 @@ class Seq2SeqUpdater(Updater):
     ``p = 1`` and Luong or no attention the whole target is decoded in one call. The
     loss is the cross-entropy per target token, padding excluded, optionally against
     targets smoothed by ``label_smoothing`` (``F.cross_entropy(label_smoothing=...)``);
-    ``grad_clip`` defaults to 1.0, as recurrent networks want. Reports ``main/loss``
+    ``grad_clip`` defaults to 1.0, as recurrent networks want; ``precision`` and
+    ``sync_batchnorm`` are the base :class:`Updater`'s. Reports ``main/loss``
     (the unsmoothed cross-entropy, comparable with ``validation/main/loss``),
     ``main/perplexity`` and ``main/teacher_forcing``.
 
@@ -64,6 +65,7 @@ class Seq2SeqUpdater(Updater):
         converter: Callable[[Any, torch.device], Any] | None = None,
         grad_clip: float | None = 1.0,
         precision: str = "fp32",
+        sync_batchnorm: bool = False,
     ) -> None:
         for name, value in (
             ("teacher_forcing", teacher_forcing),
@@ -80,7 +82,7 @@ class Seq2SeqUpdater(Updater):
         super().__init__(
             iterator, {"main": model}, {"main": optimizer}, device=device,
             converter=converter or keep_lengths_on_cpu, grad_clip=grad_clip,
-            precision=precision,
+            precision=precision, sync_batchnorm=sync_batchnorm,
         )  # fmt: skip
         self.teacher_forcing = teacher_forcing
         self.teacher_forcing_end = teacher_forcing_end

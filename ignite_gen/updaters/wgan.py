@@ -74,7 +74,8 @@ class WGANUpdater(GANUpdater):
     0.01 without a penalty and no clipping with one (``clip=None`` turns clipping off;
     an explicit number clips also with a penalty). The papers use RMSprop 5e-5 (WGAN)
     and Adam 1e-4, betas (0.5, 0.9), ``lam = 10`` (WGAN-GP); a WGAN-GP critic must not use
-    BatchNorm. The other options are :class:`GANUpdater`'s. Reports ``dis/loss``,
+    BatchNorm. The other options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...)
+    are :class:`GANUpdater`'s. Reports ``dis/loss``,
     ``dis/wasserstein`` (``mean(D(x)) - mean(D(G(z)))``), ``dis/gp`` (the unweighted
     penalty, with one) and ``gen/loss``.
 
@@ -101,6 +102,7 @@ class WGANUpdater(GANUpdater):
         grad_clip: float | None = None,
         precision: str = "fp32",
         ema_decay: float | None = None,
+        sync_batchnorm: bool = False,
     ) -> None:
         check_gan_arguments(gen, dis, opt_gen, opt_dis)
         n_critic = integer(n_critic, "n_critic")
@@ -131,6 +133,7 @@ class WGANUpdater(GANUpdater):
             converter=converter,
             grad_clip=grad_clip,
             precision=precision,
+            sync_batchnorm=sync_batchnorm,
             ema_decay=ema_decay,
         )
         self.n_critic = n_critic
