@@ -1,10 +1,8 @@
 """``ignite-gen train METHOD --nproc-per-node N``: real ``gloo`` processes on the CPU,
 a process killed mid-run, the resumed run's outputs, and the launch mistakes.
 
-Until the updaters average gradients across processes, each process trains on its own
-gradients; these tests hold either way. With averaging, every process ends an
-iteration with rank 0's weights, which the resumed run's loss and the bit-exact resume
-of a killed 2-process run (the issue's acceptance test) can then assert.
+The bit-exact resume of a killed 2-process run, and 2-process seq2seq and DualGAN runs,
+are in ``test_distributed_runs.py``.
 """
 
 from __future__ import annotations
