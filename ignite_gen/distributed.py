@@ -127,8 +127,8 @@ def _free_port() -> int:
 def plan_launch(settings: argparse.Namespace) -> Launch:
     """The :class:`Launch` of ``ignite-gen train`` settings, after checking them together
     (a machine number past ``--nnodes``, several machines without an address, ``nccl``
-    without CUDA, more GPU processes than GPUs): each mistake is one
-    :class:`ArgumentError` naming the options.
+    without CUDA, ``--sync-batchnorm`` without CUDA and ``nccl``, more GPU processes than
+    GPUs): each mistake is one :class:`ArgumentError` naming the options.
 
     Example:
         >>> plan_launch(settings("gan", nproc_per_node=2, device="cpu")).backend
@@ -153,6 +153,17 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
         )
     device = resolve_device(settings.device)
     backend = settings.backend or ("nccl" if device.type == "cuda" else "gloo")
+    if settings.sync_batchnorm and (device.type != "cuda" or backend != "nccl"):
+        if device.type != "cuda":
+            where = "this machine has no CUDA device" if settings.device == "auto" else (
+                f"--device {settings.device}")  # fmt: skip
+            reason = f"needs CUDA and the nccl backend, and {where}"
+        else:
+            reason = f"needs the nccl backend, not --backend {backend}"
+        raise ArgumentError(
+            f"--sync-batchnorm {reason}; leave it off to share rank 0's BatchNorm "
+            "statistics instead"
+        )
     plan = Launch(nproc, nnodes, node_rank, settings.master_addr, settings.master_port,
                   backend, settings.dist_timeout, torchrun)  # fmt: skip
     if plan.world_size > 1:

@@ -37,42 +37,6 @@ def _port(text: str) -> int:
     return value
 
 
-def _sync_batchnorm_conflict(settings: argparse.Namespace) -> str | None:
-    """Why ``--sync-batchnorm`` cannot run with the device and backend parsed so far."""
-    if not getattr(settings, "sync_batchnorm", False):
-        return None
-    device = getattr(settings, "device", "auto")
-    cuda = torch.cuda.is_available() if device == "auto" else torch.device(device).type == "cuda"
-    if not cuda:
-        where = "this machine has no CUDA device" if device == "auto" else f"--device {device}"
-        return f"needs CUDA and the nccl backend, and {where}"
-    if getattr(settings, "backend", None) == "gloo":
-        return "needs the nccl backend, not --backend gloo"
-    return None
-
-
-class _CheckSyncBatchNorm(argparse.Action):
-    """Stores an option's value, then refuses ``--sync-batchnorm`` with a CPU device or
-    ``gloo``, whichever of them comes last on the command line: the ``train`` command
-    starts no process and writes nothing for a run whose updaters would refuse it."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, True if self.nargs == 0 else values)
-        reason = _sync_batchnorm_conflict(namespace)
-        if reason is not None:
-            raise argparse.ArgumentError(
-                None,
-                f"--sync-batchnorm {reason}; leave it off to share rank 0's BatchNorm "
-                "statistics instead",
-            )
-
-
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that spread a run over processes and machines
     (:mod:`ignite_gen.distributed` checks them together and starts the processes).
@@ -93,7 +57,6 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--backend",
-        action=_CheckSyncBatchNorm,
         choices=("gloo", "nccl"),
         default=None,
         help="torch.distributed backend (default nccl on CUDA devices, else gloo)",
@@ -132,9 +95,7 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--sync-batchnorm",
-        action=_CheckSyncBatchNorm,
-        nargs=0,
-        default=False,
+        action="store_true",
         help="normalise each BatchNorm layer with the statistics of every process's batch "
         "(torch.nn.SyncBatchNorm) rather than each process's own; needs CUDA and nccl "
         "(default off: each process normalises its own batch and takes rank 0's running "
@@ -158,7 +119,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_siz
     )
     parser.add_argument(
         "--device",
-        action=_CheckSyncBatchNorm,
         type=device_or_auto,
         default="auto",
         help="auto (CUDA when available), cpu or cuda[:N] (default auto)",
