@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import subprocess
 import sys
 
@@ -86,6 +87,15 @@ def run_cli(*args: str, **options) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "ignite_gen", *args], capture_output=True, text=True, **options
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on now: idist's fixed default (2222) would make two test
+    runs on one machine, or two xdist workers, collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

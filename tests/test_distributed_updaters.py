@@ -9,13 +9,12 @@ rank saves what it saw to a file that the tests below read.
 from __future__ import annotations
 
 import itertools
-import socket
 
 import ignite.distributed as idist
 import pytest
 import torch
 import torch.distributed as dist
-from conftest import RegressionUpdater
+from conftest import RegressionUpdater, free_port
 from torch import nn
 
 from ignite_gen.errors import ArgumentError, ArgumentTypeError
@@ -131,14 +130,6 @@ def _scenarios(local_rank: int, out: str) -> None:
     except ValueError as error:
         seen["sync_batchnorm_on_cpu"] = str(error)
     torch.save(seen, f"{out}/rank{rank}.pt")
-
-
-def free_port() -> int:
-    # Other test runs on this machine may hold idist's default port 2222.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

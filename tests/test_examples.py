@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import free_port
 from PIL import Image
 
 from ignite_gen import load_snapshot
@@ -80,6 +81,30 @@ def test_train_cvae_example(tmp_path):
         with Image.open(tmp_path / "images" / f"epoch_{epoch:04d}.png") as image:
             assert image.size == (10 * 30 + 2, 10 * 30 + 2)  # one row of 10 per digit
     assert load_snapshot(tmp_path / "snapshot_epoch_0002.pt").model_names == ["main"]
+
+
+def test_parallel_example_trains_in_two_processes_and_resumes_exactly(tmp_path):
+    def train(out: Path, epochs: int) -> str:
+        args = ["--epochs", str(epochs), "--images", "256", "--out", str(out), "--resume"]
+        return run_example("train_gan_parallel.py", *args, "--master-port", str(free_port())).stdout
+
+    train(tmp_path / "whole", 2)
+    train(tmp_path / "split", 1)
+    printed = train(tmp_path / "split", 2)
+    assert printed.count("dis/loss") == 1  # one process prints
+    records = [json.loads(line) for line in (tmp_path / "split/log.jsonl").read_text().splitlines()]
+    assert [(r["epoch"], r["iteration"]) for r in records] == [(1, 4), (2, 8)]  # 256 / 32 / 2
+    assert sorted(p.name for p in (tmp_path / "split/images").iterdir()) == [
+        "epoch_0001.png",
+        "epoch_0002.png",
+    ]
+    whole = load_snapshot(tmp_path / "whole/snapshot_epoch_0002.pt")
+    split = load_snapshot(tmp_path / "split/snapshot_epoch_0002.pt")  # in this one process
+    for name in ("gen", "dis"):
+        resumed = split.model(name).state_dict()
+        for key, value in whole.model(name).state_dict().items():
+            assert torch.equal(resumed[key], value), f"{name}.{key}"
+    assert split.generator()(torch.randn(2, 64)).shape == (2, 1, 28, 28)
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from conftest import make_regression_updater
+from conftest import free_port, make_regression_updater
 
 from ignite_gen import GANUpdater, Trainer, UserError, report_scope
 from ignite_gen.cli import evaluate
@@ -298,7 +298,7 @@ def test_two_processes_score_like_one():
     single = score_generator(updater.models["gen"], N, seed=3)
     manager = torch.multiprocessing.get_context("spawn").Manager()
     results = manager.dict()
-    with idist.Parallel(backend="gloo", nproc_per_node=2) as parallel:
+    with idist.Parallel(backend="gloo", nproc_per_node=2, master_port=free_port()) as parallel:
         parallel.run(_sharded_scores, state, results)
     for name, value in single.items():
         assert results[name] == pytest.approx(value, rel=1e-6), name
