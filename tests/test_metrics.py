@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import time
 from types import SimpleNamespace
 
 import ignite.distributed as idist
@@ -19,6 +20,7 @@ from ignite_gen import GANUpdater, Trainer, UserError, report_scope
 from ignite_gen.cli import evaluate
 from ignite_gen.data import TensorLoader, load_mnist_subset, to_unit_range
 from ignite_gen.extensions import LogReport, SampleQuality, snapshot
+from ignite_gen.extensions import sample_quality as sample_quality_extension
 from ignite_gen.extensions.sample_quality import score_generator
 from ignite_gen.metrics import (
     MnistClassifier,
@@ -284,7 +286,20 @@ def test_bad_counts_and_missing_generator_are_one_line_errors(tmp_path):
     assert_one_line(error, "no generator 'gen'", "models: main")
 
 
-def _sharded_scores(local_rank: int, gen_state: dict, results: dict) -> None:
+def _sharded_scores(local_rank: int, gen_state: dict, results: dict, loads: list) -> None:
+    load = sample_quality_extension.load_classifier
+
+    def logged_load(*args, **kwargs):
+        # Rank 0 is slow to load, as when it trains the classifier the first time: rank
+        # 1 must wait for it rather than train a second copy at the same time.
+        loads.append(("start", idist.get_rank()))
+        if idist.get_rank() == 0:
+            time.sleep(1)
+        loaded = load(*args, **kwargs)
+        loads.append(("end", idist.get_rank()))
+        return loaded
+
+    sample_quality_extension.load_classifier = logged_load
     gen = build_model("dcgan-article-generator", z_dim=8, hidden=8)
     gen.load_state_dict(gen_state)
     scores = score_generator(gen, N, seed=3)
@@ -297,8 +312,9 @@ def test_two_processes_score_like_one():
     state = updater.models["gen"].state_dict()
     single = score_generator(updater.models["gen"], N, seed=3)
     manager = torch.multiprocessing.get_context("spawn").Manager()
-    results = manager.dict()
+    results, loads = manager.dict(), manager.list()
     with idist.Parallel(backend="gloo", nproc_per_node=2, master_port=free_port()) as parallel:
-        parallel.run(_sharded_scores, state, results)
+        parallel.run(_sharded_scores, state, results, loads)
     for name, value in single.items():
         assert results[name] == pytest.approx(value, rel=1e-6), name
+    assert list(loads) == [("start", 0), ("end", 0), ("start", 1), ("end", 1)]

@@ -92,7 +92,7 @@ def score_generator(
     samples = generator_samples(model, n, seed)
     check_mnist_shaped(samples)
     if classifier is None:
-        classifier = load_classifier(samples.device)
+        classifier = load_classifier_once(samples.device)
     if reference_features is None:
         reference_features = classify(classifier, reference_images(n)[_shard(n)])[0]
     features, probabilities = classify(classifier, samples)
