@@ -1,7 +1,11 @@
-"""Writing a benchmark's table into benchmarks/RESULTS.md between its markers."""
+"""Writing a benchmark's table into benchmarks/RESULTS.md between its markers, with the
+machine it ran on."""
 
 from __future__ import annotations
 
+import os
+import platform
+from importlib.metadata import version
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -20,3 +24,12 @@ def write_section(name: str, heading: str, text: str, results: Path = RESULTS) -
     else:
         current += f"\n## {heading}\n\n{block}\n"
     results.write_text(current)
+
+
+def describe_machine(packages: tuple[str, ...] = ("torch", "pytorch-ignite", "ignite-gen")) -> str:
+    """The machine a figure was measured on: cores, CPU model, Python and ``packages``."""
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+    cpu = names[0] if names else platform.machine()
+    return (f"{os.cpu_count()} CPU cores ({cpu}), python {platform.python_version()}, "
+            + ", ".join(f"{p} {version(p)}" for p in packages))  # fmt: skip

@@ -31,31 +31,40 @@ def test_quick_run_prints_a_row_per_method_and_process_count_from_their_logs(tmp
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
-    assert cells[0][:5] == [
+    assert cells[0][:6] == [
         "method",
         "processes x batch",
+        "seed",
         "threads each",
         "iterations timed",
         "samples/s",
     ]
-    assert all(len(row) == 8 for row in cells)
-    assert [row[:4] for row in cells[1:]] == [
-        ["gan", "1 x 16", "2", "4"],
-        ["gan", "2 x 8", "1", "4"],
-        ["seq2seq", "1 x 16", "2", "4"],
-        ["seq2seq", "2 x 8", "1", "4"],
+    assert all(len(row) == 9 for row in cells)
+    assert [row[:5] for row in cells[1:]] == [
+        ["gan", "1 x 16", "0", "2", "4"],
+        ["gan", "2 x 8", "0", "1", "4"],
+        ["gan", "1 x 16", "1", "2", "4"],
+        ["seq2seq", "1 x 16", "0", "2", "4"],
+        ["seq2seq", "2 x 8", "0", "1", "4"],
+        ["seq2seq", "1 x 16", "1", "2", "4"],
     ]
-    for one, two in zip(cells[1::2], cells[2::2], strict=True):
-        assert float(one[4]) > 0 and float(two[4]) > 0
-        assert one[5] == "" and float(two[5]) > 0  # the ratio, on the 2-process row
-        assert one[7] == "" and "%" in two[7]  # the loss difference, likewise
+    for first, *others in (cells[1:4], cells[4:7]):
+        assert first[6] == "" and first[8] == ""  # the reference row
+        for row in (first, *others):
+            assert float(row[5]) > 0
+        for row in others:
+            assert float(row[6]) > 0 and "%" in row[8]  # ratio and loss difference
     for method, losses in (("gan", ("gen/loss", "dis/loss")), ("seq2seq", ("main/loss",))):
         verdict = next(line for line in done.stdout.splitlines() if line.startswith(method + ":"))
         assert " 2 processes train " in verdict and "loss curves per sample seen " in verdict
-        for nproc in (1, 2):
-            folder = tmp_path / f"scaling-quick-{method}-{nproc}"
+        assert "(another seed: " in verdict
+        for nproc, seed in ((1, 0), (2, 0), (1, 1)):
+            folder = tmp_path / f"scaling-quick-{method}-{nproc}-seed{seed}"
             records = [json.loads(line) for line in (folder / "scaling.jsonl").open()]
             assert [r["iteration"] for r in records] == [2, 4, 6]
             assert all(r[key] > 0 for r in records for key in losses)
             run = json.loads((folder / "run.json").read_text())
             assert run == {"threads": [2] if nproc == 1 else [1, 1], "world_size": nproc}
+        logs = [tmp_path / f"scaling-quick-{method}-1-seed{seed}/scaling.jsonl" for seed in (0, 1)]
+        first, reseeded = (json.loads(log.read_text().splitlines()[0]) for log in logs)
+        assert first[losses[0]] != reseeded[losses[0]]  # --seed reached the run
