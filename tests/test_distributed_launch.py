@@ -11,6 +11,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ import ignite.distributed as idist
 import numpy as np
 import pytest
 import torch
+from conftest import assert_one_line_error, free_port, run_cli
 
 from ignite_gen import load_snapshot
 from ignite_gen.cli import main
@@ -65,6 +67,31 @@ def test_bad_launch_flags_are_one_line_errors_before_anything_is_written(
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("ignite-gen: error: ") and message in err
     assert not out.exists()
+
+
+def test_a_master_port_in_use_here_is_one_line_before_anything_is_written(tmp_path, capsys):
+    with socket.socket() as other_program:
+        other_program.bind(("", 0))
+        other_program.listen()
+        port = str(other_program.getsockname()[1])
+        for flags in (["--nproc-per-node", "2"], ["--nnodes", "2", "--master-addr", "10.0.0.1"]):
+            out = tmp_path / "out"
+            code, err = run_main(capsys, "train", "gan", *TINY, "--out", str(out),
+                                 "--master-port", port, *flags)  # fmt: skip
+            assert code == 2 and err.count("\n") == 1, err
+            assert f"--master-port {port} is taken on this machine" in err
+            assert not out.exists()
+
+
+def test_a_machine_that_cannot_reach_machine_0_stops_in_one_line(tmp_path):
+    # Nothing listens at machine 0's port: the other machine gives up after the timeout.
+    flags = ["--nnodes", "2", "--node-rank", "1", "--master-addr", "127.0.0.1"]
+    flags += ["--master-port", str(free_port()), "--dist-timeout", "2"]
+    started = time.monotonic()
+    result = run_cli("train", "gan", *TINY, "--out", str(tmp_path / "out"), *flags)
+    assert_one_line_error(result, "the 2 processes could not meet at 127.0.0.1:", "machine 0")
+    assert time.monotonic() - started < 60
+    assert not (tmp_path / "out").exists()  # machine 0 prepares --out
 
 
 def test_under_torchrun_the_process_count_is_torchruns(tmp_path, capsys, monkeypatch):
