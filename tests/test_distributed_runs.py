@@ -1,5 +1,6 @@
 """The issue's acceptance runs: ``ignite-gen train METHOD --nproc-per-node 2`` as real
-``gloo`` processes on the CPU, for ``gan`` (SIGKILLed, then resumed bit-exactly),
+``gloo`` processes on the CPU, for ``gan`` (SIGKILLed, then resumed bit-exactly; and
+the same run started by torchrun),
 ``seq2seq`` and ``dualgan`` (one log, one set of snapshots, a falling loss, a snapshot
 that one process uses), and ``--sync-batchnorm`` refused on the CPU before any process
 starts.
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 import torch
+from conftest import free_port
 from PIL import Image
 from torchvision.utils import save_image
 
@@ -136,6 +138,21 @@ def test_a_sigkilled_two_process_gan_resumes_bit_exactly(gan_runs):
     # Both processes' generators, so a second kill and resume would continue exactly too.
     assert_equal(a.payload["rng"], b.payload["rng"], "rng")
     assert b.payload["updater"]["optimizers"]["gen"]["state"]  # Adam's moments were compared
+
+
+def test_torchrun_trains_the_same_run_as_nproc_per_node(gan_runs, tmp_path):
+    straight, _ = gan_runs
+    out = tmp_path / "torchrun"
+    args = [arg for arg in GAN if arg not in ("--nproc-per-node", "2")] + ["--out", str(out)]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    torchrun += ["--master-port", str(free_port()), "-m", "ignite_gen", *args]
+    result = subprocess.run(torchrun, capture_output=True, text=True, env=env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("done: 3 epochs") == 1  # rank 0 alone reports
+    assert records(out) == records(straight)
+    a, b = (load_snapshot(path / "snapshot_epoch_0003.pt") for path in (straight, out))
+    assert b.metadata["world_size"] == 2
+    assert_equal(a.payload["updater"]["models"], b.payload["updater"]["models"], "models")
 
 
 @pytest.fixture(scope="module")
