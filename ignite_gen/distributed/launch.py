@@ -40,8 +40,9 @@ def launch(fn: Callable[..., None], plan: Launch, *args: Any) -> None:
     starts through ``idist.Parallel``, returning when all have finished.
 
     A :class:`UserError` raised in a process comes out here as the same one-line
-    :class:`UserError`; a process that dies, or loses contact with the others, is a
-    one-line :class:`UserError` saying which, once the others are stopped.
+    :class:`UserError`; a process that dies, loses contact with the others, or cannot
+    meet them at the start is a one-line :class:`UserError` saying which, once the
+    others are stopped.
 
     Example:
         >>> launch(train, plan_launch(args), args)
