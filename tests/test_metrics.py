@@ -101,7 +101,7 @@ def test_the_8x8_digits_have_their_own_split_classifier_and_cache():
 
 def test_floor_is_small_and_noise_is_far():
     real = real_data_scores(1000)
-    assert real["fid"] < 40  # measured 28.0
+    assert real["fid"] < 40  # measured 28.0 (AMD EPYC) and 26.8 (Intel Xeon)
     assert real["coverage"] == 10 and real["is"] > 9
     noise = torch.rand(1000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     assert sample_quality(noise)["fid"] > 1000  # measured 2,300
