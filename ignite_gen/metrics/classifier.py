@@ -7,10 +7,8 @@ two-convolution CNN fitted on 4,000 of the bundled 5,000 MNIST images (the first
 of every digit; the file is sorted by class, so "the first 4,000" would hold out only
 eights and nines) and tested on the other 1,000 (the last 100 of every digit). The
 recipe is fixed (seed 0, 8 epochs, batch 64, one-cycle Adam peaking at 2e-3, one CPU
-thread) and takes about 20 s on a 2-core machine; it reaches 97% held-out accuracy.
-Training on one thread gives the same weights whatever the machine's thread count, but
-not on every CPU: the same code gave 96.9% (real-data FID floor 28.0) on an AMD EPYC
-and 97.0% (floor 26.8) on an Intel Xeon, so FIDs compare within one machine's cache. The
+thread, about 20 s): the same weights for any thread count, not for any CPU (96.9% held
+out and an FID floor of 28.0 on an AMD EPYC, 97.0% and 26.8 on an Intel Xeon). The
 8x8 digits (1,797 scans, 174 to 183 per digit) are split the same way, the first 150 of
 every digit for training and the rest (297) held out, and trained for more epochs on
 randomly distorted copies (:func:`~ignite_gen.metrics.augmentation.random_affine`), so
@@ -183,8 +181,8 @@ def train_classifier(domain: str = "mnist") -> tuple[MnistClassifier, float]:
     shuffle = torch.Generator().manual_seed(_SEED)
     optimizer = torch.optim.Adam(model.parameters(), lr=_LR)
     steps = spec.epochs * -(-len(train_x) // _BATCH)
-    # One-cycle Adam: 96.9% held out for seeds 0 and 1, where a constant 1e-3 gave 96.5%
-    # and 97.1% (measured); the schedule makes the result depend less on the seed.
+    # One-cycle Adam: 96.9% held out for seeds 0 and 1 (AMD EPYC), where a constant 1e-3
+    # gave 96.5% and 97.1%; the schedule makes the result depend less on the seed.
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=_LR, total_steps=steps)
     threads = torch.get_num_threads()
     # CPU kernels sum in a thread-count-dependent order (weights differed by 0.04 between
