@@ -18,7 +18,9 @@ def main() -> None:
 
     # The model, tokenizers, vocabularies and casing, on the CPU; no training data needed.
     loaded = load_translation_snapshot(args.snapshot)
-    translations = loaded.translate(args.sentences, beam=args.beam)
+    # As 'ignite-gen translate' does: each sentence of an argument, joined; a warning for
+    # a sentence with no word the model knows, which stays untranslated.
+    translations = loaded.translate_lines(args.sentences, beam=args.beam)
     for sentence, english in zip(args.sentences, translations, strict=True):
         print(f"{sentence} -> {english}")
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["choice", "described", "instance", "integer", "real", "template"]
+__all__ = ["choice", "counted", "described", "instance", "integer", "real", "template"]
 
 T = TypeVar("T")
 
@@ -34,6 +34,19 @@ def described(value: Any) -> str:
     if len(shown) <= 40 and "\n" not in shown:
         return f"{shown} ({kind})"
     return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` for a message: ``plural`` (default ``noun`` + "s") unless
+    there is one.
+
+    Example:
+        >>> counted(1, "process", "processes"), counted(2, "process", "processes")
+        ('1 process', '2 processes')
+        >>> counted(3, "epoch")
+        '3 epochs'
+    """
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def integer(value: Any, name: str, minimum: int | None = 1) -> int:
@@ -57,7 +70,8 @@ def integer(value: Any, name: str, minimum: int | None = 1) -> int:
 def real(value: Any, name: str, condition: Callable[[float], bool], wanted: str) -> float:
     """``value`` as a float if it is a finite real number (not a bool) meeting ``condition``.
 
-    ``wanted`` says what ``condition`` asks for, as the message puts it.
+    ``wanted`` says what ``condition`` asks for, as the message puts it; NaN and the
+    infinities are refused as not finite, whatever ``condition`` would say of them.
 
     Example:
         >>> real(0.999, "ema_decay", lambda v: 0 < v < 1, "in (0, 1)")
@@ -69,7 +83,10 @@ def real(value: Any, name: str, condition: Callable[[float], bool], wanted: str)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(f"{name} must be a number ({wanted}), got {described(value)}")
     number = float(value)
-    if not math.isfinite(number) or not condition(number):
+    if not math.isfinite(number):
+        # "must be positive, got inf" would be false: say what is wrong with it.
+        raise ArgumentError(f"{name} is {number!r}, not a finite number; it must be {wanted}")
+    if not condition(number):
         raise ArgumentError(f"{name} must be {wanted}, got {number!r}")
     return number
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import UserError
 
-__all__ = ["atomic_write", "disk_error", "remove_stale_temporaries"]
+__all__ = ["DiskError", "atomic_write", "disk_error", "remove_stale_temporaries"]
 
 # Read once at import: os.umask can only be read by setting it.
 _UMASK = os.umask(0)
@@ -33,7 +33,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
     a kill or a power cut at any instant leaves the old file or the new one, complete.
     ``suffix`` is the temporary name's extension, for writers that infer the format
     from it (PIL, for instance). A full disk or an unwritable directory is a one-line
-    :class:`UserError`; the temporary file is removed and the old ``path`` stays.
+    :class:`DiskError`; the temporary file is removed and the old ``path`` stays.
 
     Example:
         >>> atomic_write(Path("result/notes.txt"), lambda tmp: tmp.write_text("done"))
@@ -45,18 +45,28 @@ def atomic_write(path: Path, write: Callable[[Path], object], suffix: str = ".tm
         raise (disk_error(error, path) or error) from error
 
 
-def disk_error(error: OSError, path: Path) -> UserError | None:
-    """The one-line :class:`UserError` for a full disk or an unwritable directory met
+class DiskError(UserError):
+    """A full disk or an unwritable directory stopped a write; the file written keeps
+    its old content (or stays absent), so a writer that knows what else survived can
+    add it to the message.
+
+    Example:
+        >>> raise DiskError("no space left on device while writing result/log.jsonl; ...")
+    """
+
+
+def disk_error(error: OSError, path: Path) -> DiskError | None:
+    """The one-line :class:`DiskError` for a full disk or an unwritable directory met
     while writing ``path``; ``None`` for any other ``OSError``.
 
     Example:
         >>> disk_error(OSError(errno.ENOSPC, "No space left"), Path("result/log.jsonl"))
-        UserError('no space left on device while writing result/log.jsonl; free space ...')
+        DiskError('no space left on device while writing result/log.jsonl; free space ...')
     """
     code = error.errno or 0
     if code not in _TODO:
         return None
-    return UserError(
+    return DiskError(
         f"{os.strerror(code).lower()} while writing {path}; {_TODO[code].format(path.parent)}"
     )
 

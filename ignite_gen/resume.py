@@ -10,13 +10,20 @@ from typing import TYPE_CHECKING, Any, cast
 import ignite.distributed as idist
 
 from . import snapshot as snapshot_io
+from .argcheck import counted
 from .errors import UserError
 from .triggers import IntervalTrigger
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
-__all__ = ["check_same_run", "resume_trainer", "run_limits", "saved_world_size"]
+__all__ = [
+    "check_same_run",
+    "check_world_size",
+    "resume_trainer",
+    "run_limits",
+    "saved_world_size",
+]
 
 
 def run_limits(stop_trigger: Any, epoch_length: int) -> dict[str, int]:
@@ -100,12 +107,19 @@ def saved_world_size(payload: dict[str, Any]) -> int | None:
     return len(ranks) if ranks is not None else None
 
 
-def _check_world_size(payload: dict[str, Any], path: Path) -> None:
-    saved, here = saved_world_size(payload), idist.get_world_size()
-    if saved is not None and saved != here:
+def check_world_size(payload: dict[str, Any], path: Path, world_size: int) -> None:
+    """Raise a :class:`UserError` when the snapshot at ``path`` comes from a run of
+    another number of processes than ``world_size`` (one whose count is unknown passes).
+
+    Example:
+        >>> check_world_size(read_snapshot(path), path, idist.get_world_size())
+    """
+    saved = saved_world_size(payload)
+    if saved is not None and saved != world_size:
         raise UserError(
-            f"{path}: saved by {saved} processes, this run has {here}; "
-            f"resume with --nproc-per-node {saved}"
+            f"{path}: saved by {counted(saved, 'process', 'processes')}, this run has "
+            f"{world_size}; "
+            f"resume with --nproc-per-node {saved} or use another --out"
         )
 
 
@@ -156,12 +170,12 @@ def resume_trainer(trainer: Trainer, arguments: dict[str, int]) -> Path | None:
     _check_processes_agree(payload)
     if path is None or payload is None:
         return None
-    _check_world_size(payload, path)
+    check_world_size(payload, path, idist.get_world_size())
     check_same_run(trainer, payload, path)
     iteration, length = payload["trainer"]["iteration"], payload["trainer"]["epoch_length"]
     if length != trainer.updater.epoch_length:
         raise UserError(
-            f"{path}: taken with {length} iterations per epoch, this run has "
+            f"{path}: taken with {counted(length, 'iteration')} per epoch, this run has "
             f"{trainer.updater.epoch_length}; resume with the same data and batch size"
         )
     try:
@@ -174,7 +188,8 @@ def resume_trainer(trainer: Trainer, arguments: dict[str, int]) -> Path | None:
     reached = {key: max(value, limits[key]) for key, value in arguments.items()}
     trainer.engine.load_state_dict({"iteration": iteration, "epoch_length": length, **reached})
     snapshot_io.restore_rng(payload["rng"])
-    # The original run's metadata carries over; this run's own settings win.
+    # The original run's metadata carries over; what this trainer was given wins
+    # (build_trainer gives the settings resumed from it, with their history).
     for key, value in snapshot_io.run_metadata(payload).items():
         trainer.metadata.setdefault(key, value)
     for extension in trainer.extensions.values():

@@ -19,6 +19,7 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
+from .argcheck import counted
 from .errors import UserError
 
 __all__ = ["capture_rng", "restore_rng", "share_rng"]
@@ -101,7 +102,8 @@ def restore_rng(state: dict[str, Any]) -> None:
     if world_size > 1 and ranks is not None:
         if len(ranks) != world_size:
             raise UserError(
-                f"saved by {len(ranks)} processes, this run has {world_size}; "
+                f"saved by {counted(len(ranks), 'process', 'processes')}, this run has "
+                f"{world_size}; "
                 f"resume with --nproc-per-node {len(ranks)}"
             )
         own = ranks[rank]
@@ -109,8 +111,8 @@ def restore_rng(state: dict[str, Any]) -> None:
         if rank != 0:
             return
         warnings.warn(
-            f"this snapshot holds the random state of rank 0 only; the other "
-            f"{world_size - 1} processes draw other noise than the interrupted run",
+            f"this snapshot holds the random state of rank 0 only; the noise of the other "
+            f"{counted(world_size - 1, 'process', 'processes')} differs from the interrupted run's",
             stacklevel=2,
         )
     random.setstate(own["python"])

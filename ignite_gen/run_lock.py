@@ -6,9 +6,11 @@ locks and cleans the directory; the other processes leave it alone.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -17,7 +19,7 @@ import ignite.distributed as idist
 from .atomic import remove_stale_temporaries
 from .errors import UserError
 
-__all__ = ["RunLock", "make_output_dir"]
+__all__ = ["RunLock", "make_output_dir", "output_dir"]
 
 
 def make_output_dir(directory: str | os.PathLike[str], argument: str = "out") -> Path:
@@ -45,6 +47,40 @@ def make_output_dir(directory: str | os.PathLike[str], argument: str = "out") ->
             f"{argument} {path}: cannot write there ({reason}); choose a writable {argument}"
         ) from None
     return path
+
+
+@contextlib.contextmanager
+def output_dir(directory: str | os.PathLike[str], argument: str = "out") -> Iterator[Path]:
+    """:func:`make_output_dir` for a run in the ``with`` block: when the block fails and
+    left nothing but the run lock in the directories this call created, they are
+    removed again, so a refused run leaves nothing behind. A directory that existed
+    before, or that holds anything else, is never removed.
+
+    Example:
+        >>> with output_dir("result", "--out") as out:
+        ...     raise UserError("--batch-size 100000 is larger than the 5000 images")
+        >>> Path("result").exists()
+        False
+    """
+    path = Path(directory)
+    # Innermost first: the directories make_output_dir creates (rank 0 alone does).
+    missing = [d for d in (path, *path.parents) if not d.exists()]
+    created = missing if idist.get_rank() == 0 else []
+    make_output_dir(path, argument)
+    try:
+        yield path
+    except BaseException:
+        _remove_if_unused(created)
+        raise
+
+
+def _remove_if_unused(directories: list[Path]) -> None:
+    with contextlib.suppress(OSError):  # what stays is harmless; the failure is the news
+        for directory in directories:
+            if {entry.name for entry in directory.iterdir()} - {".lock"}:
+                return
+            (directory / ".lock").unlink(missing_ok=True)
+            directory.rmdir()
 
 
 class RunLock:

@@ -9,6 +9,7 @@ without a GPU or without the training data.
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from .storable import find_unstorable, type_name, what_to_store
 from .updaters.base import load_module_state
 
 if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
     from .trainer import Trainer
 
 __all__ = [
@@ -86,11 +89,32 @@ def check_storable(
     )
 
 
+class _KeepWriteError(io.BufferedWriter):
+    """A file that keeps the first exception its ``write`` raised (a full disk's
+    ``OSError``, the ``KeyboardInterrupt`` of Ctrl-C or SIGTERM): torch's zip writer
+    meets it, then raises a ``RuntimeError`` ("unexpected pos", "file write failed")
+    in its place, which says neither."""
+
+    error: BaseException | None = None
+
+    def write(self, data: ReadableBuffer) -> int:
+        try:
+            return super().write(data)
+        except BaseException as error:
+            self.error = self.error or error
+            raise
+
+
 def _save(obj: Any, tmp: Path) -> None:
     # Through a Python file: torch.save given a path writes with its own C++ writer,
-    # which turns a full disk into "unexpected pos" and loses the errno.
-    with open(tmp, "wb") as file:
-        torch.save(obj, file)
+    # which never lets Python see the errno of a full disk.
+    with _KeepWriteError(open(tmp, "wb", buffering=0)) as file:
+        try:
+            torch.save(obj, file)
+        except RuntimeError:
+            if file.error is None:
+                raise
+            raise file.error from None
 
 
 def _write(obj: Any, path: Path) -> Path:

@@ -56,6 +56,17 @@ def _damaged(path: Path, reason: str) -> UnreadableSnapshot:
     )
 
 
+def _directory(path: Path) -> UnreadableSnapshot:
+    # A result directory given where one of its files belongs: name a file to give.
+    files = list_snapshots(path)
+    advice = (
+        f"give one of its snapshot files, e.g. {files[-1]}"
+        if files
+        else "it holds no snapshot*.pt files; give a snapshot file"
+    )
+    return UnreadableSnapshot(path, "is a directory, not a snapshot file", advice)
+
+
 def _looks_like_archive(path: Path) -> bool:
     # A zip starts with a local header and ends with an end-of-directory record; a
     # file with neither (an image, a text file, a legacy pickle) is foreign, not damaged;
@@ -95,6 +106,8 @@ def read_snapshot(
         3
     """
     path = Path(path)
+    if path.is_dir():
+        raise _directory(path)
     if not path.is_file():
         raise UnreadableSnapshot(path, "no such snapshot file", "check the path")
     if not _looks_like_archive(path):

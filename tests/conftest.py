@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -96,6 +97,17 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def rank_processes(pid: int) -> list[int]:
+    """The processes the launcher ``pid`` started (not the resource tracker), in start
+    order, which is rank order."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sorted(
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

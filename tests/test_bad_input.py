@@ -288,7 +288,7 @@ def test_mistake_is_one_line(bad: Case, files: Files, tmp_path: Path, capsys) ->
 
 
 def test_translate_without_sentences(files: Files, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n  \n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\n  \n")))
     code = _run(["translate", str(files.s2s / "snapshot_epoch_0001.pt")])
     assert_one_line(code, capsys.readouterr().err, ("no sentences",))
 

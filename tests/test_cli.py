@@ -270,7 +270,8 @@ def test_translate_arguments_stdin_and_errors(gan_run, tmp_path):
         capture_output=True,
         text=True,
     )
-    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 2, piped.stderr
+    # One line out per line in, the blank one too.
+    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 3, piped.stderr
     out, _ = gan_run
     gan = run_cli("translate", str(out / "snapshot_epoch_0002.pt"), "猫")
     assert_one_line_error(gan, "not a seq2seq snapshot")

@@ -187,13 +187,13 @@ def test_mistakes_are_one_line_errors(run_dir, gan_snapshot, capsys, tmp_path):
     assert not split_pairs(read_tsv(tiny), seed=SEED)[2]
     no_test = evaluate(capsys, snap, "--data", str(tiny), "--split", "test")
     assert_one_line_error(no_test, "no pairs in the test split", "--split all")
-    assert_one_line_error(evaluate(capsys, snap, "--data", str(tiny), "-n", "5"), "-n and --seed")
+    assert_one_line_error(evaluate(capsys, snap, "--data", str(tiny), "-n", "5"), "-n is for image")
     beam = run_cli("evaluate", snap, "--data", str(tiny), "--beam", "0")
     assert_one_line_error(beam, "--beam", "0", "at least 1")
     cuda = run_cli("evaluate", snap, "--data", str(tiny), "--device", "cuda", env=NO_GPU)
     assert_one_line_error(cuda, "cuda", "--device cpu")
     with_data = evaluate(capsys, gan_snapshot, "--data", str(tiny))
-    assert_one_line_error(with_data, "are for translation snapshots", "gen, dis")
+    assert_one_line_error(with_data, "--data is for seq2seq snapshots", "gen, dis")
 
 
 @pytest.mark.parametrize(

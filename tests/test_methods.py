@@ -16,7 +16,7 @@ from ignite_gen.updaters.base import Updater
 @pytest.mark.parametrize("name", list(METHODS))
 def test_settings_are_the_command_lines_defaults(name):
     parsed = vars(build_parser().parse_args(["train", name]))
-    parsed.pop("handler"), parsed.pop("command")
+    parsed.pop("handler"), parsed.pop("command"), parsed.pop("given")
     assert vars(settings(name)) == parsed
 
 

@@ -77,7 +77,7 @@ def test_state_of_another_number_of_processes_is_refused_in_one_line():
         TensorLoader(torch.arange(40), batch_size=4).load_state_dict(state)
     # A state from before sharding was written by one process.
     old = {"epoch": 1, "position": 3, "seed": 3}
-    with pytest.raises(ArgumentError, match="saved by 1 processes"):
+    with pytest.raises(ArgumentError, match="saved by 1 process, this loader is shared by 2"):
         shards(40, 2)[0].load_state_dict(old)
 
 

@@ -472,7 +472,7 @@ def test_cli_full_disk_then_damaged_snapshot_then_resume(tmp_path, monkeypatch, 
     assert err[0] == (
         f"ignite-gen: error: no space left on device while writing "
         f"{out / 'snapshot_epoch_0002.pt'}; free space and rerun, with --resume for a "
-        "training run"
+        f"training run; the previous snapshot, {out / 'snapshot_epoch_0001.pt'}, is intact"
     )
     first = out / "snapshot_epoch_0001.pt"
     assert [p.name for p in out.glob("*.pt*")] == [first.name]

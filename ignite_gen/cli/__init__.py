@@ -3,17 +3,24 @@
 User mistakes (bad paths, corrupt snapshots, a busy output directory, a NaN loss) end
 with one ``ignite-gen: error: ...`` line and exit status 2, never a traceback; so does
 an ``OSError`` no command turned into such a line (a full disk, a read-only path).
+Ctrl-C (SIGINT) and SIGTERM end with one ``ignite-gen: interrupted; ...`` line and
+status 130 or 143.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import NoReturn, cast
 
+from ..distributed import under_torchrun
 from ..errors import UserError
 from . import evaluate, inspect, montage, predict, sample, train, translate
 
@@ -25,6 +32,28 @@ class _OneLineErrors(argparse.ArgumentParser):
     # is what every other mistake in ignite-gen gets. Sub-parsers inherit the class.
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"ignite-gen: error: {message} (see '{self.prog} --help')\n")
+
+
+def _chosen_command(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the deepest sub-command in ``args``: ``ignite-gen train gan``'s."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            name = getattr(args, action.dest, None)
+            if name in action.choices:
+                return _chosen_command(action.choices[name], args)
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, except that an unknown option is reported by the
+    sub-command it follows, whose --help lists the options there are (argparse reports
+    it from the top, pointing to 'ignite-gen --help', which lists none of them)."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        _chosen_command(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,22 +101,47 @@ def _one_line_warning(message: Warning | str, *args: object, **kwargs: object) -
     return f"ignite-gen: warning: {message}\n"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, as Python raises KeyboardInterrupt on SIGINT."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> NoReturn:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (``kill PID``, a batch system's stop) interrupts the command as Ctrl-C
+    does: the write under way is undone, the run lock freed, the processes it started
+    stopped. Torchrun's processes keep the default: torchrun stops them with SIGTERM
+    when another fails, and reports that itself. Only the main thread may set it."""
+    if under_torchrun() or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ignite-gen`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     # Only the format changes, so warnings recorded by a caller (pytest) stay recorded.
     default_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
-        args.handler(args)
+        with _sigterm_interrupts():
+            args.handler(args)
     except UserError as error:
         print(f"ignite-gen: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(
             "ignite-gen: interrupted; continue with the same command and --resume", file=sys.stderr
         )
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT)
     except BrokenPipeError:
         # The reader went away (`ignite-gen inspect DIR | head`): stop quietly, and keep
         # Python from failing again when it flushes stdout at exit.

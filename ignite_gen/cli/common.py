@@ -1,55 +1,45 @@
-"""What ``ignite-gen train --resume`` checks before it continues a run."""
+"""Which options a command line gave, apart from defaults: a resumed run takes the
+settings of the others from its snapshot."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import UserError
-from ..methods import METHODS, hparams_of
-from ..methods.options import COMMON_SAME_RUN
-from ..resume import saved_world_size
-from ..snapshot import read_snapshot
+__all__ = ["GivenOptions"]
 
-__all__ = ["check_same_run"]
+_UNSET = object()
 
-
-def _shown(key: str, value: Any, absent: str = "no {}", present: str = "{}") -> str:
-    flag = "--" + key.replace("_", "-")
-    if isinstance(value, bool):
-        return present.format(flag if value else f"--no-{flag[2:]}")
-    return absent.format(flag) if value is None else present.format(f"{flag} {value}")
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # generic for type checkers only
+    _SubParsers = argparse._SubParsersAction
 
 
-def check_same_run(args: argparse.Namespace, snapshot: Path, world_size: int = 1) -> None:
-    """Refuse to resume ``snapshot`` (the newest in ``--out``) with another method,
-    settings that make it unusable (``same_run`` of the method) or another number of
-    processes than ``world_size``, before anything loads or any process starts.
+class GivenOptions(_SubParsers):
+    """Sub-commands that record in the parsed namespace, as ``given``, the names of the
+    settings that the sub-command's options set on the command line.
 
     Example:
-        >>> check_same_run(args, Path("result/snapshot_epoch_0003.pt"))  # doctest: +SKIP
+        >>> methods = parser.add_subparsers(dest="method", action=GivenOptions)
+        >>> parser.parse_args(["gan", "--lr", "1e-3"]).given
+        frozenset({'lr'})
     """
-    payload = read_snapshot(snapshot, mmap=True)
-    recorded = payload["metadata"].get("hparams", {})
-    current = hparams_of(args)
-    method = recorded.get("method")
-    if method is not None and method != current["method"]:
-        raise UserError(
-            f"--out {args.out}/ holds a {method!r} run; this is {current['method']!r}: "
-            f"use another --out or train {method} --resume"
-        )
-    for key in (*COMMON_SAME_RUN, *METHODS[current["method"]].same_run):
-        if key in recorded and key in current and recorded[key] != current[key]:
-            raise UserError(
-                f"--out {args.out}/ holds a run with {_shown(key, recorded[key])}; this one "
-                f"has {_shown(key, current[key])}: resume "
-                f"{_shown(key, recorded[key], 'without {}', 'with {}')} or use another --out"
-            )
-    # Before the count was recorded, the command line trained in one process.
-    saved = saved_world_size(payload) or 1
-    if saved != world_size:
-        raise UserError(
-            f"--out {args.out}/ holds a run saved by {saved} processes; this one has "
-            f"{world_size}: resume with --nproc-per-node {saved} or use another --out"
-        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        super().__call__(parser, namespace, values, option_string)
+        name, *arguments = cast(Sequence[str], values)
+        subparser = self._name_parser_map[name]
+        defaults, _ = subparser.parse_known_args([])
+        # argparse fills in a default only where the namespace lacks the name, so a
+        # value preset for every setting stays wherever no option replaced it.
+        probe = argparse.Namespace(**dict.fromkeys(vars(defaults), _UNSET))
+        subparser.parse_known_args(arguments, probe)
+        namespace.given = frozenset(key for key, set_ in vars(probe).items() if set_ is not _UNSET)

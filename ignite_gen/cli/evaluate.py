@@ -26,11 +26,13 @@ from ..snapshot import Snapshot, load_snapshot
 from . import evaluate_translation, evaluate_translators
 from .sample import default_model, is_predictor
 from .score_rows import score_rows
+from .translate import SEQ2SEQ_ONLY, refuse_options
 
 __all__ = ["add_parser", "evaluate_snapshot", "logged_settings", "run"]
 
 _FLOOR_MAX = 1000  # the floor compares training with held-out images: 1,000 of them
 _PER_CLASS = 100  # images per label or code value, as the label metrics' extensions draw
+_MAX_PER_CLASS = 500  # ten labels of 500: the 5,000 images -n allows
 _SAMPLES = 32  # a predictor's prior draws per image, as PredictorAccuracy's default
 # The model each metric's extension state names: the predictor's metric is "accuracy".
 _ROLES = {"accuracy": "predictor"}
@@ -66,15 +68,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--per-class",
-        type=argtypes.at_least(1),
+        type=argtypes.between(1, _MAX_PER_CLASS),
         default=None,
         metavar="N",
-        help="images per label (conditional accuracy) or per code value (code purity) "
-        f"(default: what the run's extension used, else {_PER_CLASS})",
+        help="images per label (conditional accuracy) or per code value (code purity), "
+        f"1 to {_MAX_PER_CLASS} (default: what the run's extension used, else {_PER_CLASS})",
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=argtypes.random_seed,
         default=None,
         help="seed of every metric (default: what each of the run's metric extensions used, "
         "else 0)",
@@ -257,14 +259,10 @@ def run(args: argparse.Namespace) -> None:
     if snap.metadata.get("task") == "translation":
         evaluate_translation.run(args, snap)
         return
+    refuse_options(evaluate_translation.given_options(args), SEQ2SEQ_ONLY, snap)
     if holds_translators(snap.model_names):
         evaluate_translators.run(args, snap)
         return
-    if args.data is not None or args.src is not None or args.tgt is not None:
-        raise UserError(
-            f"{args.file}: --data, --src and --tgt are for translation snapshots; this one "
-            f"holds {', '.join(snap.model_names)} (evaluate scores its generator without them)"
-        )
     result = evaluate_snapshot(
         snap, args.num, args.seed, args.model, not args.no_ema, args.device, args.per_class
     )

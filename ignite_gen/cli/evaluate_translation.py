@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from ..argtypes import at_least
+from ..argtypes import at_least, finite
 from ..atomic import atomic_write
 from ..data import BucketLoader, split_pairs
 from ..errors import UserError
@@ -18,11 +18,34 @@ from ..extensions.translation_evaluator import TranslationEvaluator, translation
 from ..methods.seq2seq import corpus_pairs
 from ..snapshot import Snapshot
 from ..updaters import resolve_device
-from .translate import check_beam, load_translation_snapshot
+from .translate import check_beam, load_translation_snapshot, refuse_options
 
-__all__ = ["SPLITS", "add_arguments", "evaluate_translation", "output_limit", "run", "select_split"]
+__all__ = [
+    "OPTIONS",
+    "SPLITS",
+    "add_arguments",
+    "evaluate_translation",
+    "given_options",
+    "output_limit",
+    "run",
+    "select_split",
+]
 
 SPLITS = ("all", "train", "valid", "test")
+#: The options for translation snapshots only.
+OPTIONS = (
+    "--data",
+    "--src",
+    "--tgt",
+    "--split",
+    "--max-pairs",
+    "--beam",
+    "--length-penalty",
+    "--batch-size",
+    "--out",
+)
+# Their defaults: the parser leaves them None, so that other snapshots can refuse them.
+_DEFAULTS = {"split": "all", "beam": 1, "length_penalty": 1.0, "batch_size": 64}
 _MIN_OUTPUT = 50  # output tokens allowed for any sentence; long sources get twice their length
 
 
@@ -46,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--split",
         choices=SPLITS,
-        default="all",
+        default=None,
         help="all: every pair of the file (default); train, valid or test: that part of the "
         "split the run trained with (its --seed), e.g. the held-out test pairs",
     )
@@ -58,18 +81,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the first N pairs, split as training did",
     )
     group.add_argument(
-        "--beam", type=at_least(1), default=1, metavar="K", help="beam width; 1 is greedy (default)"
+        "--beam",
+        type=at_least(1),
+        default=None,
+        metavar="K",
+        help="beam width; 1 is greedy (default)",
     )
     group.add_argument(
-        "--length-penalty", type=float, default=1.0, help="beam length penalty (default 1.0)"
+        "--length-penalty", type=finite, default=None, help="beam length penalty (default 1.0)"
     )
     group.add_argument(
         "--batch-size",
         type=at_least(1),
-        default=64,
+        default=None,
         help="sentences a batch for the loss (default 64); decoding takes 500 at once",
     )
     group.add_argument("--out", type=Path, metavar="FILE", help="write src/ref/hyp lines to FILE")
+
+
+def given_options(args: argparse.Namespace) -> dict[str, object]:
+    """Each of :data:`OPTIONS` with its value in ``args``, ``None`` when it was not given.
+
+    Example:
+        >>> given_options(build_parser().parse_args(["evaluate", "gan.pt", "--beam", "5"]))
+        {'--data': None, '--src': None, '--tgt': None, '--split': None, ..., '--beam': 5, ...}
+    """
+    return {option: getattr(args, option[2:].replace("-", "_")) for option in OPTIONS}
 
 
 def select_split(pairs: Sequence[tuple[str, str]], split: str, seed: int) -> list[tuple[str, str]]:
@@ -130,12 +167,29 @@ def evaluate_translation(
     return result
 
 
+_IMAGE_SNAPSHOTS = "image snapshots (generators, label predictors, image translators)"
+
+
 def run(args: argparse.Namespace, snap: Snapshot) -> None:
     """The ``evaluate`` handler for a translation snapshot: print its BLEU and chrF."""
-    if args.num is not None or args.seed is not None:
-        raise UserError(f"{args.file}: -n and --seed are for GAN snapshots, not seq2seq ones")
+    image_options = {
+        "-n": args.num,
+        "--seed": args.seed,
+        "--per-class": args.per_class,
+        "--model": args.model,
+        "--no-ema": args.no_ema or None,
+    }
+    refuse_options(image_options, _IMAGE_SNAPSHOTS, snap)
+    for name, default in _DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     check_beam(args.beam)
     resolve_device(args.device)
+    if args.out is not None and args.out.is_dir():
+        raise UserError(
+            f"--out {args.out}: is a directory; give a file name such as "
+            f"{args.out / 'translations.txt'}"
+        )
     if args.data is None and args.src is None and args.tgt is None:
         raise UserError(
             f"{args.file} is a translation snapshot: give the sentences to score with "

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..atomic import atomic_write
 from ..errors import UserError
 
-__all__ = ["check_image_path", "write_image"]
+__all__ = ["check_image_path", "pillow_extensions", "write_image"]
 
 
 def check_image_path(path: Path, extensions: Iterable[str], option: str = "-o") -> None:
@@ -32,6 +32,20 @@ def check_image_path(path: Path, extensions: Iterable[str], option: str = "-o") 
             f"{option} {path}: {problem or 'no image extension'}; "
             f"name the file e.g. {path.with_suffix('.png').name}"
         )
+
+
+def pillow_extensions() -> set[str]:
+    """The file extensions (lower case, without the dot) of every format Pillow writes.
+
+    Example:
+        >>> {"png", "jpg", "tiff"} <= pillow_extensions()
+        True
+    """
+    from PIL import Image
+
+    Image.init()  # registers every format plugin, not only the common ones
+    formats = Image.registered_extensions()
+    return {ext.lstrip(".") for ext, name in formats.items() if name in Image.SAVE}
 
 
 def write_image(path: Path, write: Callable[[Path], object]) -> Path:

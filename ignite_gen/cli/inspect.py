@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..methods.resuming import flag
 from ..snapshot import Snapshot, UnreadableSnapshot, load_snapshot, require_snapshots
 
 __all__ = ["add_parser", "last_log_record", "run"]
@@ -70,9 +71,12 @@ def inspect_directory(directory: Path) -> None:
         summaries[path.name] = ([path.name, *counters, _when(meta["wall_time"])], record)
     if not summaries:
         name, problem = next(iter(unreadable.items()))
+        which = "its snapshot file cannot"
+        if len(files) > 1:
+            which = f"none of its {len(files)} snapshot files can"
         raise UserError(
-            f"{directory}: none of its {len(files)} snapshot files can be loaded "
-            f"({name}: {problem}); train again or restore one from a backup"
+            f"{directory}: {which} be loaded ({name}: {problem}); train again or restore "
+            "one from a backup"
         )
     header = ["snapshot", "epoch", "iteration", "elapsed", "written", *keys]
     rows = {
@@ -122,10 +126,15 @@ def inspect_file(path: Path) -> None:
         sizes = (len(meta["src_vocab"]["itos"]), len(meta["tgt_vocab"]["itos"]))
         print(f"vocabulary source {sizes[0]:,} tokens, target {sizes[1]:,} tokens")
         print(f"tokenizers {meta['src_tokenizer']} -> {meta['tgt_tokenizer']}")
+    if meta.get("data_fingerprint"):
+        print(f"data       sha256 {meta['data_fingerprint']}")
     if meta.get("hparams"):
         print("hyper-parameters")
         for key, value in meta["hparams"].items():
             print(f"  {key:<16} {value}")
+    for entry in meta.get("settings_history", []):
+        changes = (f"{flag(k)} {old} -> {new}" for k, (old, new) in entry["changed"].items())
+        print(f"  from iteration {entry['iteration']}: {', '.join(changes)}")
     print("last record")
     for key, value in last_log_record(snap).items():
         print(f"  {key:<16} {_number(value)}")

@@ -7,21 +7,20 @@ import json
 from pathlib import Path
 from typing import cast
 
-import numpy as np
 import torch
 from torch import nn
 
-from ..argtypes import at_least
+from ..argtypes import between, random_seed
 from ..argtypes import device as device_name
-from ..data import to_unit_range
+from ..data.image_file import read_digit
 from ..errors import UserError
 from ..models.cvae import LabelPredictor
 from ..snapshot import Snapshot, load_snapshot
 from .sample import is_predictor
 
-__all__ = ["add_parser", "load_predictor", "predict_images", "read_digit", "run"]
+__all__ = ["add_parser", "load_predictor", "predict_images", "run"]
 
-_SIZE = (28, 28)
+_MAX_SAMPLES = 10_000
 _TRAIN_ONE = "train one with 'ignite-gen train cvae --task predict'"
 
 
@@ -32,8 +31,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="read the digit in 28x28 images with a snapshot's label predictor",
         description="Rebuild the label predictor of 'ignite-gen train cvae --task predict' "
         "from a snapshot and print, per image, the predicted digit and the probability of "
-        "every digit. Images are read as grayscale and must be 28x28 pixels, a white digit "
-        "on black as in MNIST. The predictor averages over --samples draws of its latent "
+        "every digit. Images must be 28x28 pixels, a white digit on black as in MNIST; they "
+        "are read as grey levels by their mode's range (8- or 16-bit, colour as luma, "
+        "transparent pixels as black). The predictor averages over --samples draws of its latent "
         "from the prior, the same draws (--seed) for every image.",
     )
     parser.add_argument(
@@ -44,11 +44,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--samples",
-        type=at_least(1),
+        type=between(1, _MAX_SAMPLES),
         default=32,
-        help="prior draws averaged per image (default 32)",
+        help=f"prior draws averaged per image, 1 to {_MAX_SAMPLES:,} (default 32)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the prior draws (default 0)")
+    parser.add_argument(
+        "--seed", type=random_seed, default=0, help="seed of the prior draws (default 0)"
+    )
     parser.add_argument("--model", default="main", help="predictor in the snapshot (default main)")
     parser.add_argument(
         "--device", type=device_name, default="cpu", help="device to predict on (default cpu)"
@@ -77,35 +79,6 @@ def load_predictor(snap: Snapshot, model: str = "main", device: str = "cpu") -> 
             f"{_TRAIN_ONE} (draw images from this one with 'ignite-gen sample')"
         )
     return module
-
-
-def read_digit(path: Path) -> torch.Tensor:
-    """``path`` as a (1, 28, 28) float32 image in [-1, 1], read as grayscale; a missing,
-    unreadable or wrongly sized file is a one-line :class:`UserError` naming it.
-
-    Example:
-        >>> read_digit(Path("seven.png")).shape
-        torch.Size([1, 28, 28])
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    if not path.is_file():
-        raise UserError(f"{path}: no such image file; check the path")
-    try:
-        with Image.open(path) as image:
-            gray = image.convert("L")
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
-        raise UserError(
-            f"{path}: cannot read it as an image ({reason}); give a PNG or JPEG file"
-        ) from None
-    if gray.size != _SIZE:
-        width, height = gray.size
-        raise UserError(
-            f"{path}: image is {width}x{height} pixels; 28x28 digits are expected "
-            "(white on black, as MNIST): resize it first"
-        )
-    return to_unit_range(torch.from_numpy(np.asarray(gray, dtype=np.uint8).copy())).unsqueeze(0)
 
 
 def predict_images(

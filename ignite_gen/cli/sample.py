@@ -11,18 +11,24 @@ import torch
 from torch import nn
 from torchvision.utils import save_image
 
-from ..argtypes import at_least, positive
+from ..argtypes import between, positive, random_seed
 from ..argtypes import device as device_name
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
 from ..extensions.image_grid import fixed_noise, generate, label_count, label_grid_inputs
-from ..methods.dualgan import holds_translators
+from ..methods.dualgan import TRANSLATORS, holds_translators
+from ..models.noise import takes_noise
 from ..snapshot import Snapshot, load_snapshot
-from .image_output import check_image_path, write_image
+from .image_output import check_image_path, pillow_extensions, write_image
 
-__all__ = ["add_parser", "default_model", "is_predictor", "pick_generator", "run"]
+__all__ = ["MAX_IMAGES", "add_parser", "default_model", "is_predictor", "pick_generator", "run"]
 
 _DEFAULT_NUM = 64
+#: The most images one grid holds: 4,096 MNIST digits make a 1,900-pixel square PNG.
+MAX_IMAGES = 4096
+_DEFAULT_NROW = 8
+_DEFAULT_STEPS, _MAX_STEPS = 10, 100
+_DEFAULT_SPAN = 2.0
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,10 +46,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "-n",
         "--num",
-        type=at_least(1),
+        type=between(1, MAX_IMAGES),
         default=None,
-        help=f"number of images (default {_DEFAULT_NUM}; rounded to whole rows for the "
-        "one-row-per-label grid; --code draws --steps per row instead)",
+        help=f"number of images, 1 to {MAX_IMAGES} (default {_DEFAULT_NUM}; rounded to whole "
+        "rows for the one-row-per-label grid; not with --code, which draws --steps per row)",
     )
     parser.add_argument(
         "-o",
@@ -55,14 +61,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--nrow",
-        type=at_least(1),
-        default=8,
-        help="images per row (default 8; the per-label and --code grids have one row per "
-        "label or categorical value)",
+        type=between(1, MAX_IMAGES),
+        default=None,
+        help=f"images per row, 1 to {MAX_IMAGES} (default {_DEFAULT_NROW}; not for the "
+        "one-row-per-label and --code grids, which have one row per label or categorical "
+        "value)",
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=random_seed,
         default=0,
         help="noise seed; 0 (default) gives the noise of the epoch grids",
     )
@@ -88,16 +95,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--steps",
-        type=at_least(2),
-        default=10,
-        help="with --code: images per row (default 10)",
+        type=between(2, _MAX_STEPS),
+        default=None,
+        help=f"with --code only: images per row, 2 to {_MAX_STEPS} (default {_DEFAULT_STEPS})",
     )
     parser.add_argument(
         "--span",
         type=positive,
-        default=2.0,
-        help="with --code: sweep the code from -SPAN to SPAN (default 2; training drew it "
-        "from -1 to 1)",
+        default=None,
+        help=f"with --code only: sweep the code from -SPAN to SPAN (default {_DEFAULT_SPAN:g}; "
+        "training drew it from -1 to 1)",
     )
     parser.add_argument(
         "--device", type=device_name, default="cpu", help="device to sample on (default cpu)"
@@ -141,7 +148,8 @@ def pick_generator(
 ) -> tuple[str, nn.Module]:
     """``(name, module)`` of the generator to draw from: ``model`` (default
     :func:`default_model`), its ``_ema`` copy when saved and ``prefer_ema``. A label
-    predictor is a one-line :class:`UserError` that points at ``ignite-gen predict``.
+    predictor, a DualGAN translator or any model that takes no noise (a discriminator)
+    is a one-line :class:`UserError` that points at what uses it.
 
     Example:
         >>> name, gen = pick_generator(load_snapshot("result/snapshot_epoch_0005.pt"))
@@ -161,7 +169,24 @@ def pick_generator(
             f"{snap.path}: model {name!r} is a label predictor, which draws no images; read "
             f"digits with 'ignite-gen predict {snap.path} IMAGE'"
         )
+    if not takes_noise(module):
+        raise UserError(_no_noise(snap, name, module))
     return name, module
+
+
+def _no_noise(snap: Snapshot, name: str, module: nn.Module) -> str:
+    to = {translator: to for to, translator in TRANSLATORS.items()}.get(name.removesuffix("_ema"))
+    if to is not None and holds_translators(snap.model_names):
+        return (
+            f"{snap.path}: model {name!r} is a DualGAN translator, which takes images, not "
+            f"noise; translate images with 'ignite-gen translate {snap.path} IMAGE --to {to}'"
+        )
+    spec = snap.payload.get("model_specs", {}).get(name, {})
+    return (
+        f"{snap.path}: model {name!r} ({spec.get('name', type(module).__name__)}) draws no "
+        f"images from noise; choose a generator with --model (models: "
+        f"{', '.join(snap.model_names)})"
+    )
 
 
 def _check_range(option: str, value: int, count: int, what: str) -> None:
@@ -179,7 +204,12 @@ def _label_images(gen: nn.Module, args: argparse.Namespace) -> tuple[torch.Tenso
         _check_range("--label", args.label, n_classes, "labels")
         noise = fixed_noise(gen, num, args.seed)
         images = generate(gen, noise, torch.full((num,), args.label, dtype=torch.int64))
-        return images, args.nrow, f"{num} samples of label {args.label}"
+        return images, _nrow(args), f"{num} samples of label {args.label}"
+    if args.nrow is not None:
+        raise UserError(
+            f"--nrow {args.nrow} does not apply to this conditional generator's grid: it has "
+            "one row per label; give --label Y to draw one label in rows of --nrow"
+        )
     # ImageGrid's inputs, so --seed 0 redraws the epoch grids.
     noise, labels = label_grid_inputs(gen, num, args.seed)
     images = generate(gen, noise, labels)
@@ -195,12 +225,14 @@ def _traversal_images(gen: nn.Module, args: argparse.Namespace) -> tuple[torch.T
             "latent code to sweep; --code is for InfoGAN snapshots ('ignite-gen train infogan')"
         )
     _check_range("--code", args.code, n_continuous, "continuous codes")
-    images = code_traversal(gen, code=args.code, steps=args.steps, span=args.span, seed=args.seed)
+    steps = _DEFAULT_STEPS if args.steps is None else args.steps
+    span = _DEFAULT_SPAN if args.span is None else args.span
+    images = code_traversal(gen, code=args.code, steps=steps, span=span, seed=args.seed)
     what = (
-        f"the traversal of code {args.code} ({len(images) // args.steps} categorical values x "
-        f"{args.steps} steps from {-args.span:g} to {args.span:g})"
+        f"the traversal of code {args.code} ({len(images) // steps} categorical values x "
+        f"{steps} steps from {-span:g} to {span:g})"
     )
-    return images, args.steps, what
+    return images, steps, what
 
 
 def _noise_images(gen: nn.Module, args: argparse.Namespace) -> tuple[torch.Tensor, int, str]:
@@ -213,16 +245,32 @@ def _noise_images(gen: nn.Module, args: argparse.Namespace) -> tuple[torch.Tenso
     num = _DEFAULT_NUM if args.num is None else args.num
     # The same seeded noise as ImageGrid: --seed 0 redraws the training's epoch grids.
     images = generate(gen, fixed_noise(gen, num, args.seed))
-    return images, args.nrow, f"{num} samples"
+    return images, _nrow(args), f"{num} samples"
+
+
+def _nrow(args: argparse.Namespace) -> int:
+    return _DEFAULT_NROW if args.nrow is None else int(args.nrow)
+
+
+def _check_applicable(args: argparse.Namespace) -> None:
+    # Options are None unless given, so one the chosen grid would ignore is refused.
+    if args.code is None:
+        unused = [("--steps", args.steps), ("--span", args.span)]
+        reason = "sets the --code traversal (InfoGAN); add --code K or leave it out"
+    else:
+        unused = [("-n", args.num), ("--nrow", args.nrow)]
+        reason = (
+            "does not apply to --code: its grid has one row per categorical value and "
+            "--steps images per row"
+        )
+    for option, value in unused:
+        if value is not None:
+            raise UserError(f"{option} {value:g} {reason}")
 
 
 def run(args: argparse.Namespace) -> None:
-    check_image_path(args.output, _writable_extensions())
-    if args.code is not None and args.num is not None:
-        raise UserError(
-            f"-n {args.num} does not apply to --code: its grid has one row per categorical "
-            "value and --steps images per row"
-        )
+    check_image_path(args.output, pillow_extensions())
+    _check_applicable(args)
     snap = load_snapshot(args.file)
     _, gen = pick_generator(snap, args.model, device=torch.device(args.device))
     if args.code is not None:
@@ -238,11 +286,3 @@ def run(args: argparse.Namespace) -> None:
     )
     epoch = snap.metadata["epoch"]
     print(f"wrote {what} from {args.file} (epoch {epoch}) to {args.output}")
-
-
-def _writable_extensions() -> set[str]:
-    from PIL import Image
-
-    Image.init()  # registers every format plugin, not only the common ones
-    formats = Image.registered_extensions()
-    return {ext.lstrip(".") for ext, name in formats.items() if name in Image.SAVE}

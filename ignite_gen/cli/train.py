@@ -6,19 +6,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import cast
 
 import ignite.distributed as idist
 
 from .. import extensions
-from ..distributed import Launch, launch, plan_launch
+from ..argcheck import counted
+from ..distributed import launch, plan_launch
 from ..errors import UserError
 from ..methods import METHODS, build_trainer
 from ..methods.options import configure_parser
-from ..run_lock import RunLock, make_output_dir
-from ..snapshot import latest_snapshot
-from .common import check_same_run
+from ..methods.resuming import resumed_settings
+from ..resume import check_world_size
+from ..run_lock import RunLock, output_dir
+from ..snapshot import latest_snapshot, read_snapshot
+from .common import GivenOptions
 
 __all__ = ["add_parser", "run"]
 
@@ -32,7 +36,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = commands.add_parser(
         "train", help="train a model", description="Train a model; see each method's --help."
     )
-    methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
+    methods = parser.add_subparsers(
+        dest="method", metavar="METHOD", required=True, action=GivenOptions
+    )
     for method in METHODS.values():
         sub = methods.add_parser(
             method.name, help=method.help, description=method.description + _OUTPUTS
@@ -41,33 +47,38 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         sub.set_defaults(handler=run)
 
 
-def _check_run(args: argparse.Namespace, plan: Launch) -> Path | None:
-    """The snapshot to resume from (the newest in --out with --resume), after refusing
-    an unusable or busy --out, a run to overwrite, or one of another kind or another
-    number of processes to continue. Only the machine of rank 0 prepares --out."""
-    if plan.first_rank == 0:
-        make_output_dir(args.out, "--out")
-        if plan.spawns:
-            # A busy --out is refused here, before any process starts.
-            with RunLock(args.out):
-                pass
+def _snapshot_to_resume(args: argparse.Namespace) -> Path | None:
+    """The newest snapshot in --out, which only --resume continues."""
     latest = latest_snapshot(args.out)
-    if latest is None:
-        return None
-    if not args.resume:
+    if latest is not None and not args.resume:
         raise UserError(
             f"{args.out}/ already holds snapshots; add --resume to continue that run "
             "or choose another --out"
         )
-    check_same_run(args, latest, plan.world_size)
     return latest
 
 
 def run(args: argparse.Namespace) -> None:
-    """The ``train`` handler: check the settings here, then train in every process."""
+    """The ``train`` handler: check the settings here, then train in every process.
+
+    A resumed run takes the settings the command line did not give from its snapshot;
+    a refused one (another method, a setting a resume cannot change, another number of
+    processes) writes nothing. Only the machine of rank 0 prepares --out, refusing an
+    unusable or busy one before any process starts; when the run fails before writing
+    anything into an --out this command made, the directory goes again."""
+    latest = _snapshot_to_resume(args)
+    payload = None if latest is None else read_snapshot(latest, mmap=True, verify=False)
+    if payload is not None:
+        args = resumed_settings(args, payload, args.given)
     plan = plan_launch(args)
-    latest = _check_run(args, plan)
-    launch(_train, plan, args, latest)
+    if latest is not None and payload is not None:
+        check_world_size(payload, latest, plan.world_size)
+    lead = plan.first_rank == 0
+    with output_dir(args.out, "--out") if lead else contextlib.nullcontext():
+        if lead and plan.spawns:
+            with RunLock(args.out):
+                pass
+        launch(_train, plan, args, latest)
 
 
 def _train(args: argparse.Namespace, latest: Path | None) -> None:
@@ -92,14 +103,14 @@ def _train_and_report(args: argparse.Namespace, latest: Path | None, lead: bool)
     if trainer.run() == 0:
         if lead:
             print(
-                f"already complete: {args.out}/ holds {trainer.epoch} epochs; "
+                f"already complete: {args.out}/ holds {counted(trainer.epoch, 'epoch')}; "
                 "raise --epochs to train further"
             )
         return
     if not lead:
         return
     print(
-        f"done: {trainer.epoch} epochs, {trainer.iteration} iterations in "
+        f"done: {counted(trainer.epoch, 'epoch')}, {counted(trainer.iteration, 'iteration')} in "
         f"{trainer.elapsed_time:.1f} s; outputs in {args.out}/"
     )
     if method_run.summary is not None:

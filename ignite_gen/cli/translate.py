@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -16,6 +17,9 @@ from ..argtypes import at_least
 from ..argtypes import device as device_name
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..data.casing import Casing
+from ..data.corpus import check_text, decode_lines
+from ..data.tokenize import split_sentences
+from ..data.vocab import is_word
 from ..errors import ArgumentError, UserError
 from ..methods.dualgan import TRANSLATORS, holds_translators
 from ..models.decoding import decode_sentences
@@ -25,23 +29,35 @@ from ..updaters import resolve_device
 from .translate_images import run_images
 
 __all__ = [
+    "SEQ2SEQ_ONLY",
     "TranslationSnapshot",
     "add_parser",
     "check_beam",
     "check_max_len",
     "load_translation_snapshot",
+    "refuse_options",
     "run",
     "translate",
 ]
+
+
+# What refuse_options says of the options that one kind of snapshot takes.
+_IMAGES = "image translators (snapshots of 'ignite-gen train dualgan')"
+SEQ2SEQ_ONLY = "seq2seq snapshots (of 'ignite-gen train seq2seq')"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "translate",
         help="translate Japanese sentences (seq2seq) or digit images (dualgan)",
-        description="Translate the sentences given as arguments, or one sentence a line from "
-        "standard input, with the model, tokenizers and vocabularies saved in a snapshot of "
-        "'ignite-gen train seq2seq' (any epoch; the training data is not needed). With a "
+        description="Translate the Japanese given as arguments, or the lines of standard "
+        "input, with the model, tokenizers and vocabularies saved in a snapshot of "
+        "'ignite-gen train seq2seq' (any epoch; the training data is not needed): one line "
+        "out for each argument or line in, a blank one for a blank one; a line of several "
+        "sentences (each ending in 。, ！ or ？) is translated sentence by sentence, joined "
+        "with spaces. A sentence with no word the model knows is left untranslated, and one "
+        "longer than the run trained on ('train seq2seq --max-len') is cut to that length, "
+        "each with a warning. With a "
         "snapshot of 'ignite-gen train dualgan', translate 28x28 digit images into the "
         "domain --to names and write NAME_to_v.png (or _to_u) beside each.",
     )
@@ -55,14 +71,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="dualgan only: v translates MNIST into the 8x8 digits, u back",
     )  # fmt: skip
     parser.add_argument(
-        "-o", "--output-dir", type=Path, default=None,
-        help="dualgan only: write the translated images here (default: beside each input)",
+        "-o", "--output-dir", type=Path, default=None, metavar="DIR",
+        help="dualgan only: the directory to write the translated images in, created if "
+        "missing (default: beside each input)",
     )  # fmt: skip
+    # None when not given, so that a dualgan snapshot can refuse them.
     parser.add_argument(
-        "--beam", type=at_least(1), default=1, help="beam width; 1 is greedy (default)"
+        "--beam", type=at_least(1), default=None, help="seq2seq: beam width; 1 is greedy (default)"
     )
     parser.add_argument(
-        "--max-len", type=at_least(1), default=50, help="output tokens (default 50)"
+        "--max-len",
+        type=at_least(1),
+        default=None,
+        help="seq2seq: output tokens a sentence (default 50)",
     )
     parser.add_argument("--device", type=device_name, default="cpu", help="device (default cpu)")
     parser.set_defaults(handler=run)
@@ -100,14 +121,61 @@ class TranslationSnapshot:
         return detokenize_english(self.tgt_vocab.decode(ids), self.casing)
 
     def translate(self, sentences: Sequence[str], beam: int = 1, max_len: int = 50) -> list[str]:
-        """English translations of Japanese ``sentences``, at most ``max_len`` tokens each."""
-        check_beam(beam)
-        check_max_len(max_len)
-        if isinstance(sentences, str) or not sentences:
-            raise ArgumentError("sentences: give a list of one or more Japanese sentences")
+        """English translations of Japanese ``sentences``, at most ``max_len`` tokens each.
+        Each string is one source, cut to :attr:`max_len` tokens, as ``evaluate`` takes
+        a corpus's pairs; :meth:`translate_lines` is what ``ignite-gen translate`` does."""
+        _check_texts(sentences, "sentences", beam, max_len)
         sources = [self.encode(sentence) for sentence in sentences]
         decoded = decode_sentences(self.model, sources, beam, max_len, device=self.device)
         return [self.detokenize(ids) for ids in decoded]
+
+    def translate_lines(self, lines: Sequence[str], beam: int = 1, max_len: int = 50) -> list[str]:
+        """One English line per line of ``lines``: its sentences (:func:`split_sentences`)
+        translated, at most ``max_len`` tokens each, and joined with spaces; a blank line
+        gives an empty one. All sentences are decoded together, in large batches. A
+        sentence with no word in the vocabulary is left out, and one longer than
+        :attr:`max_len` tokens is cut to it, each with a warning naming its line (from 1).
+
+        Example:
+            >>> loaded.translate_lines(["猫です。犬です。", "", "hello"])  # warns: line 3
+            ['It is a cat. It is a dog.', '', '']
+        """
+        _check_texts(lines, "lines", beam, max_len)
+        sources, owners = [], []  # the encoded sentences, and the line of each
+        for number, line in enumerate(lines, start=1):
+            encoded = self._encode_line(line, f"line {number}")
+            sources += encoded
+            owners += [number - 1] * len(encoded)
+        decoded = decode_sentences(self.model, sources, beam, max_len, device=self.device)
+        english: list[list[str]] = [[] for _ in lines]
+        for owner, ids in zip(owners, decoded, strict=True):
+            english[owner].append(self.detokenize(ids))
+        return [" ".join(filter(None, parts)) for parts in english]
+
+    def _encode_line(self, line: str, where: str) -> list[list[int]]:
+        # Ids of the line's sentences that hold a known word: without one the model has
+        # nothing to translate, and its output would be a guess that reads like one.
+        sentences = split_sentences(line)
+        encoded = []
+        for index, sentence in enumerate(sentences, start=1):
+            here = where if len(sentences) == 1 else f"{where}, sentence {index}"
+            tokens = self.src_tokenizer(sentence)
+            if not any(is_word(token) and token in self.src_vocab for token in tokens):
+                warnings.warn(
+                    f"{here}: no word of {sentence!r} is in the model's vocabulary; it is "
+                    "left untranslated",
+                    stacklevel=3,
+                )
+                continue
+            if len(tokens) > self.max_len:
+                warnings.warn(
+                    f"{here}: {len(tokens)} tokens, cut to the first {self.max_len} (the "
+                    "most the model trained on) before translating; end the sentence "
+                    "earlier with 。 to keep the rest",
+                    stacklevel=3,
+                )
+            encoded.append(self.src_vocab.encode(tokens, max_len=self.max_len))
+        return encoded
 
 
 def load_translation_snapshot(
@@ -150,6 +218,15 @@ def check_max_len(max_len: int) -> None:
         raise UserError(f"--max-len {max_len}: the output needs room for at least 1 token")
 
 
+def _check_texts(texts: Sequence[str], name: str, beam: int, max_len: int) -> None:
+    check_beam(beam)
+    check_max_len(max_len)
+    if isinstance(texts, str) or not texts:
+        raise ArgumentError(f"{name}: give a list of one or more Japanese sentences")
+    for i, text in enumerate(texts):
+        check_text(text, f"{name}[{i}]")
+
+
 def translate(
     file: str | Path | Snapshot,
     sentences: Sequence[str],
@@ -171,21 +248,38 @@ def translate(
 
 def run(args: argparse.Namespace) -> None:
     # Every argument and the snapshot are checked before standard input is read.
-    check_beam(args.beam)
-    check_max_len(args.max_len)
     snap = load_snapshot(args.file)
     if holds_translators(snap.model_names):
+        refuse_options({"--beam": args.beam, "--max-len": args.max_len}, SEQ2SEQ_ONLY, snap)
         run_images(args, snap)
         return
-    for option, value in (("--to", args.to), ("--output-dir", args.output_dir)):
+    refuse_options({"--to": args.to, "--output-dir": args.output_dir}, _IMAGES, snap)
+    loaded = load_translation_snapshot(snap, args.device)
+    for number, text in enumerate(args.inputs, start=1):
+        check_text(text, f"sentence argument {number}")
+    lines = args.inputs or decode_lines(
+        sys.stdin.buffer.read(), lambda number: f"standard input, line {number}"
+    )
+    if not any(line.strip() for line in lines):
+        raise UserError("no sentences: give them as arguments or one a line on standard input")
+    options = {"beam": args.beam, "max_len": args.max_len}
+    given = {name: value for name, value in options.items() if value is not None}
+    for english in loaded.translate_lines(lines, **given):
+        print(english)
+
+
+def refuse_options(options: Mapping[str, object], kind: str, snap: Snapshot) -> None:
+    """Refuse the first option of ``options`` (flag: value, ``None`` when not given)
+    that was given: it is for ``kind`` of snapshot, and ``snap`` would ignore it.
+
+    Example:
+        >>> refuse_options({"--beam": 5}, SEQ2SEQ_ONLY, load_snapshot("dualgan.pt"))
+        Traceback (most recent call last):
+        UserError: --beam is for seq2seq snapshots (of 'ignite-gen train seq2seq'); ...
+    """
+    for option, value in options.items():
         if value is not None:
             raise UserError(
-                f"{option} is for image translators (snapshots of 'ignite-gen train "
-                f"dualgan'); {snap.path} holds {', '.join(snap.model_names)}"
+                f"{option} is for {kind}; {snap.path} holds {', '.join(snap.model_names)}: "
+                "leave it out"
             )
-    loaded = load_translation_snapshot(snap, args.device)
-    sentences = args.inputs or [line.strip() for line in sys.stdin if line.strip()]
-    if not sentences:
-        raise UserError("no sentences: give them as arguments or one a line on standard input")
-    for english in loaded.translate(sentences, args.beam, args.max_len):
-        print(english)

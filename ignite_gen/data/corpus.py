@@ -11,9 +11,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import UserError
+from ..errors import ArgumentError, UserError
 
-__all__ = ["filter_pairs", "read_aligned", "read_tsv", "split_pairs", "tokenize_pairs"]
+__all__ = [
+    "check_text",
+    "decode_lines",
+    "filter_pairs",
+    "read_aligned",
+    "read_tsv",
+    "split_pairs",
+    "tokenize_pairs",
+]
 
 Pair = tuple[str, str]
 # Source tokens, target tokens and anything else that belongs to the pair.
@@ -29,6 +37,18 @@ def _lines(path: str | Path) -> list[str]:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, expected a text file") from None
+    return decode_lines(data, lambda number: f"{path}:{number}")
+
+
+def decode_lines(data: bytes, where: Callable[[int], str]) -> list[str]:
+    r"""The lines of UTF-8 ``data`` (a file, standard input) without line endings or a
+    leading byte-order mark. A byte that is not UTF-8 raises a one-line
+    :class:`UserError` that starts with ``where(line number)``.
+
+    Example:
+        >>> decode_lines("猫です。\r\n".encode(), lambda n: f"standard input, line {n}")
+        ['猫です。']
+    """
     raw = data.split(b"\n")
     if raw and raw[-1] == b"":
         raw.pop()
@@ -37,14 +57,39 @@ def _lines(path: str | Path) -> list[str]:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise UserError(
-                f"{path}:{number}: not UTF-8 (byte {line[error.start]:#04x} at column "
-                f"{error.start + 1}); convert the file to UTF-8"
-            ) from None
-        if number == 1:
-            text = text.removeprefix("\ufeff")
+            raise _not_utf8(where(number), f"byte {line[error.start]:#04x}", error.start) from None
         lines.append(text.removesuffix("\r"))
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
     return lines
+
+
+def check_text(text: str, where: str) -> None:
+    r"""Refuse ``text`` holding a lone surrogate with the not-UTF-8 :class:`ArgumentError`
+    that files get, ``where`` first: Python keeps bytes that are not UTF-8 as surrogates
+    (in ``sys.argv``, or text decoded with ``errors="surrogateescape"``), and MeCab
+    cannot take them.
+
+    Example:
+        >>> check_text(b"\x83L".decode("utf-8", "surrogateescape"), "sentences[0]")
+        Traceback (most recent call last):
+        ArgumentError: sentences[0]: not UTF-8 (byte 0x83 at column 1); convert it to UTF-8 ...
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        # surrogateescape keeps byte b as U+DC00 + b; any other surrogate is not a byte.
+        what = f"byte {code - 0xDC00:#04x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        column = len(text[: error.start].encode("utf-8"))
+        raise _not_utf8(where, what, column, ArgumentError) from None
+
+
+def _not_utf8(where: str, what: str, column: int, kind: type[UserError] = UserError) -> UserError:
+    return kind(
+        f"{where}: not UTF-8 ({what} at column {column + 1}); convert it to UTF-8 "
+        "(e.g. iconv -f SHIFT_JIS -t UTF-8)"
+    )
 
 
 def read_tsv(path: str | Path) -> list[Pair]:

@@ -10,7 +10,7 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from ..argcheck import described, instance, integer
+from ..argcheck import counted, described, instance, integer
 from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["ResumableLoader", "TensorLoader"]
@@ -144,8 +144,9 @@ class ResumableLoader:
         world_size = integer(state.get("world_size", 1), "state['world_size']")
         if world_size != self.num_replicas:
             raise ArgumentError(
-                f"state['world_size']: saved by {world_size} processes, this loader is shared "
-                f"by {self.num_replicas}; resume with --nproc-per-node {world_size}"
+                f"state['world_size']: saved by "
+                f"{counted(world_size, 'process', 'processes')}, this loader is shared by "
+                f"{self.num_replicas}; resume with --nproc-per-node {world_size}"
             )
         if position >= len(self):
             raise ArgumentError(

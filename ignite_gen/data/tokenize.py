@@ -16,7 +16,13 @@ from typing import Any
 from ..errors import UserError
 from .casing import Casing
 
-__all__ = ["EnglishTokenizer", "JapaneseTokenizer", "detokenize_english", "tokenizer_from_config"]
+__all__ = [
+    "EnglishTokenizer",
+    "JapaneseTokenizer",
+    "detokenize_english",
+    "split_sentences",
+    "tokenizer_from_config",
+]
 
 _INSTALL = "pip install unidic-lite"
 
@@ -74,6 +80,32 @@ class JapaneseTokenizer:
 
     def __repr__(self) -> str:
         return f"JapaneseTokenizer(dicdir={self.dicdir!r})"
+
+
+# After NFKC the full-width ！ and ？ are ASCII; an ASCII full stop is left alone, since
+# it also stands in numbers and abbreviations ("3.5", "p.m.").
+_SENTENCE_ENDS = frozenset("。!?")
+_OPENING, _CLOSING = frozenset("「『(["), frozenset("」』)]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a line of Japanese, after NFKC normalisation: each ends with a
+    run of 。, ! or ? (full-width or not) outside brackets, so a quoted sentence stays
+    in the one that quotes it. A blank line has none.
+
+    Example:
+        >>> split_sentences("「はい。」と言った。本当？！ 猫")
+        ['「はい。」と言った。', '本当!?', '猫']
+    """
+    text = unicodedata.normalize("NFKC", text)
+    sentences, start, depth = [], 0, 0
+    for i, char in enumerate(text):
+        depth = max(0, depth + (char in _OPENING) - (char in _CLOSING))
+        if depth == 0 and char in _SENTENCE_ENDS and text[i + 1 : i + 2] not in _SENTENCE_ENDS:
+            sentences.append(text[start : i + 1])
+            start = i + 1
+    sentences.append(text[start:])
+    return [sentence.strip() for sentence in sentences if sentence.strip()]
 
 
 # Numbers keep a decimal point, thousands separator or colon ("3.5", "1,000", "6:30");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from ..errors import UserError
 from .casing import Casing
 from .corpus import Pair, filter_pairs, split_pairs
 from .tokenize import EnglishTokenizer, JapaneseTokenizer
-from .vocab import Vocabulary
+from .vocab import Vocabulary, is_word
 
 __all__ = ["SPLITS", "TranslationCorpus"]
 
@@ -56,7 +57,8 @@ class TranslationCorpus:
         """Split ``pairs`` (Japanese, English) with ``seed``, tokenize the parts named in
         ``splits`` (``"train"`` always), and learn the vocabularies (words seen
         ``min_freq`` times) and the casing from the training part. ``name`` says which
-        data in errors."""
+        data in errors; a vocabulary left without a word (``min_freq`` above the count
+        of every word) is a :class:`UserError` that says how often the commonest is seen."""
         ja, en = JapaneseTokenizer(), EnglishTokenizer()
         parts = {
             split: [(ja(source), en(english), english) for source, english in part]
@@ -76,8 +78,8 @@ class TranslationCorpus:
             parts=parts,
             tokenizers=(ja, en),
             vocabularies=(
-                Vocabulary.build([s for s, _, _ in train], min_freq=min_freq),
-                Vocabulary.build([t for _, t, _ in train], min_freq=min_freq),
+                _vocabulary([s for s, _, _ in train], min_freq, "Japanese", f"{name} (train)"),
+                _vocabulary([t for _, t, _ in train], min_freq, "English", f"{name} (train)"),
             ),
             casing=Casing.learn(en.cased(english) for _, _, english in train),
             max_len=max_len,
@@ -110,3 +112,20 @@ class TranslationCorpus:
             "tgt_casing": self.casing.state_dict(),
             "max_len": self.max_len,
         }
+
+
+def _vocabulary(sentences: list[list[str]], min_freq: int, language: str, name: str) -> Vocabulary:
+    # A vocabulary of specials and punctuation alone turns every sentence into unknown
+    # words: training would run and learn nothing.
+    vocabulary = Vocabulary.build(sentences, min_freq=min_freq)
+    if vocabulary.words():
+        return vocabulary
+    counts = Counter(token for sentence in sentences for token in sentence if is_word(token))
+    if not counts:
+        raise UserError(f"{name}: no {language} sentence holds a word; check the data")
+    word, seen = counts.most_common(1)[0]
+    raise UserError(
+        f"{name}: --min-freq {min_freq} leaves no {language} word in the vocabulary: the "
+        f"commonest in the {len(sentences):,} training pairs, {word!r}, has a count of "
+        f"{seen:,}; lower --min-freq (the default is 2) or give more pairs"
+    )

@@ -8,10 +8,21 @@ from typing import Any
 
 from ..errors import ArgumentError
 
-__all__ = ["EOS", "PAD", "SOS", "SPECIALS", "UNK", "Vocabulary"]
+__all__ = ["EOS", "PAD", "SOS", "SPECIALS", "UNK", "Vocabulary", "is_word"]
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
+
+
+def is_word(token: str) -> bool:
+    """Whether ``token`` is a word or a number (it holds a letter or a digit), rather than
+    punctuation, a symbol such as an emoji, or one of the :data:`SPECIALS`.
+
+    Example:
+        >>> [is_word(token) for token in ("猫", "3", "。", "<unk>")]
+        [True, True, False, False]
+    """
+    return token not in SPECIALS and any(char.isalnum() for char in token)
 
 
 class Vocabulary:
@@ -59,6 +70,16 @@ class Vocabulary:
 
     def __contains__(self, token: str) -> bool:
         return token in self.stoi
+
+    def words(self) -> list[str]:
+        """The tokens that are words or numbers (:func:`is_word`), in id order: without
+        one, every sentence encodes as unknown words and punctuation.
+
+        Example:
+            >>> Vocabulary(["。", "猫"]).words()
+            ['猫']
+        """
+        return [token for token in self.itos if is_word(token)]
 
     def encode(
         self,

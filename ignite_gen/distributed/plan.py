@@ -12,8 +12,9 @@ import torch
 
 from ..errors import ArgumentError
 from ..updaters.base import resolve_device
+from ..updaters.precision import check_precision
 
-__all__ = ["Launch", "plan_launch"]
+__all__ = ["Launch", "plan_launch", "under_torchrun"]
 
 _TORCHRUN = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 # torchrun's default, for machines that cannot agree on a port picked at random.
@@ -61,14 +62,22 @@ class Launch:
         return not self.torchrun and self.world_size > 1
 
 
-def _under_torchrun() -> bool:
+def under_torchrun() -> bool:
+    """Whether torchrun started this process (it sets ``RANK``, ``WORLD_SIZE`` and
+    ``LOCAL_RANK``).
+
+    Example:
+        >>> under_torchrun()
+        False
+    """
     return all(name in os.environ for name in _TORCHRUN)
 
 
 def plan_launch(settings: argparse.Namespace) -> Launch:
     """The :class:`Launch` of ``ignite-gen train`` settings, after checking them together
     (a machine number past ``--nnodes``, several machines without an address, ``nccl``
-    without CUDA, ``--sync-batchnorm`` without CUDA and ``nccl``, more GPU processes than
+    without CUDA, ``--precision fp16`` on the CPU (which the updater would refuse once
+    --out is made), ``--sync-batchnorm`` without CUDA and ``nccl``, more GPU processes than
     GPUs, a ``--master-port`` taken here): each mistake is one :class:`ArgumentError`
     naming the options. Several machines meet at port 29500 unless told otherwise.
 
@@ -77,7 +86,7 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
         'gloo'
     """
     nproc, nnodes, node_rank = settings.nproc_per_node, settings.nnodes, settings.node_rank
-    torchrun = _under_torchrun()
+    torchrun = under_torchrun()
     if torchrun and (nproc > 1 or nnodes > 1):
         raise ArgumentError(
             "--nproc-per-node/--nnodes: torchrun started this process and sets how many run; "
@@ -94,6 +103,7 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
             "with --node-rank 0"
         )
     device = resolve_device(settings.device)
+    check_precision(settings.precision, device, "--precision")
     backend = settings.backend or ("nccl" if device.type == "cuda" else "gloo")
     if settings.sync_batchnorm and (device.type != "cuda" or backend != "nccl"):
         if device.type != "cuda":

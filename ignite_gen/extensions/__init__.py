@@ -1,5 +1,6 @@
-"""Trainer extensions: logging, printing, progress, plots, image grids, NaN checks, snapshots,
-learning-rate schedules, sample-quality and label metrics, code traversals, translation cycles.
+"""Trainer extensions: logging, printing, progress, plots, image grids, NaN checks,
+exploding-loss warnings, snapshots, learning-rate schedules, sample-quality and label
+metrics, code traversals, translation cycles.
 
 Example:
     >>> from ignite_gen import extensions
@@ -27,6 +28,7 @@ from .progress_bar import ProgressBar
 from .sample_quality import SampleQuality
 from .snapshot import snapshot, snapshot_object
 from .translation_evaluator import TranslationEvaluator
+from .warn_on_exploding_loss import WarnOnExplodingLoss
 
 __all__ = [
     "CodePurityReport",
@@ -45,6 +47,7 @@ __all__ = [
     "SampleQuality",
     "StyleTransferAccuracy",
     "TranslationEvaluator",
+    "WarnOnExplodingLoss",
     "snapshot",
     "snapshot_object",
 ]

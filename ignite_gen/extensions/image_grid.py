@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..triggers import TriggerLike
 
 __all__ = [
+    "GENERATE_CHUNK",
     "ImageGrid",
     "conditional_inputs",
     "fixed_inputs",
@@ -30,6 +31,10 @@ __all__ = [
     "resolve_generator",
     "save_grid",
 ]
+
+
+#: The most samples :func:`generate` passes through a network at once.
+GENERATE_CHUNK = 1024
 
 
 def fixed_noise(model: nn.Module, n: int, seed: int) -> torch.Tensor:
@@ -202,7 +207,8 @@ def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -
 
 def generate(model: nn.Module, *inputs: torch.Tensor) -> torch.Tensor:
     """``model(*inputs)`` (noise, and labels for a conditional generator) in eval mode
-    without gradients, on the model's device.
+    without gradients, on the model's device, at most :data:`GENERATE_CHUNK` samples a
+    call, so memory follows the images asked for, not the network's activations.
 
     Each submodule's mode is restored afterwards, even if some were in eval before.
 
@@ -217,8 +223,10 @@ def generate(model: nn.Module, *inputs: torch.Tensor) -> torch.Tensor:
     model.eval()
     try:
         with torch.no_grad():
-            images: torch.Tensor = model(*(part.to(device) for part in inputs))
-            return images
+            chunks = zip(*(part.split(GENERATE_CHUNK) for part in inputs), strict=True)
+            images = [model(*(part.to(device) for part in chunk)) for chunk in chunks]
+            joined: torch.Tensor = images[0] if len(images) == 1 else torch.cat(images)
+            return joined
     finally:
         for module, training in modes:
             module.training = training

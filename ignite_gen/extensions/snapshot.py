@@ -9,6 +9,7 @@ import ignite.distributed as idist
 from torch import nn
 
 from ..argcheck import template
+from ..atomic import DiskError
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import Extension
 from ..snapshot import atomic_save, share_rng
@@ -65,10 +66,19 @@ class _Snapshot(Extension):
         self.written = [name for name in before if name != path.name] + [path.name]
         try:
             self.write(trainer, path)
-        except BaseException:
+        except BaseException as error:
             self.written = before
+            if isinstance(error, DiskError):
+                raise DiskError(f"{error}; {self._survivor(trainer.out)}") from error
             raise
         self._retain(trainer.out)
+
+    def _survivor(self, out: Path) -> str:
+        """What a failed write left to resume from: the newest file written before."""
+        kept = [out / name for name in self.written if (out / name).exists()]
+        if not kept:
+            return "no snapshot was written before this one"
+        return f"the previous snapshot, {kept[-1]}, is intact"
 
     def _retain(self, out: Path) -> None:
         # Old files go only after the new one is in place.

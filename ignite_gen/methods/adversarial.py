@@ -12,12 +12,11 @@ from torch import nn
 from ..argtypes import at_least, fraction, positive
 from ..models import build_model
 from .generation import add_generator_arguments
-from .mnist import MNIST_SAME_RUN, add_mnist_arguments
+from .mnist import add_mnist_arguments
 
 __all__ = [
     "ADAM_DEFAULTS",
     "ARCHITECTURES",
-    "GAN_SAME_RUN",
     "adam",
     "add_adam_arguments",
     "add_gan_arguments",
@@ -32,9 +31,6 @@ ARCHITECTURES: dict[str, tuple[str, str]] = {
     "ebgan-conv": ("dcgan-generator", "ebgan-conv-discriminator"),
     "ebgan-mlp": ("dcgan-generator", "ebgan-mlp-discriminator"),
 }
-
-#: Settings of a GAN a resumed run must keep: they shape its networks and data.
-GAN_SAME_RUN = (*MNIST_SAME_RUN, "arch", "z_dim", "ema_decay")
 
 # Defaults chosen by measurement on the bundled subset (benchmarks/quality.py): every
 # method ends its default epochs with all ten digits (table in benchmarks/RESULTS.md).

@@ -15,7 +15,7 @@ from ..updaters import CVAEGANUpdater
 from ..updaters.cvaegan import DEFAULT_WEIGHTS
 from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
-from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
+from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
 
 __all__ = ["CVAEGAN"]
 
@@ -84,5 +84,5 @@ CVAEGAN = Method(
     # Measured (one thread): 93-94 % conditional and 94-95 % style-transfer accuracy
     # after 20 epochs (about 140 s).
     epochs=20,
-    same_run=(*MNIST_SAME_RUN, "z_dim", "hidden", "ema_decay"),
+    data=MNIST_DATA,
 )

@@ -10,7 +10,6 @@ from ..argtypes import at_least, positive
 from ..updaters import EBGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    GAN_SAME_RUN,
     adam,  # fmt: skip
     add_adam_arguments,
     add_gan_arguments,
@@ -20,7 +19,7 @@ from .adversarial import (
 from .gan import LOSSES
 from .generation import generator_run
 from .method import Method, Run
-from .mnist import mnist_loader
+from .mnist import MNIST_DATA, mnist_loader
 
 __all__ = ["EBGAN"]
 
@@ -63,5 +62,5 @@ EBGAN = Method(
         "margin": 1.0,
         "pt_weight": 0.1,
     },
-    same_run=GAN_SAME_RUN,
+    data=MNIST_DATA,
 )

@@ -9,7 +9,6 @@ import torch
 from ..updaters import DIVERGENCES, GENERATOR_OBJECTIVES, FGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    GAN_SAME_RUN,
     adam,  # fmt: skip
     add_adam_arguments,
     add_gan_arguments,
@@ -18,7 +17,7 @@ from .adversarial import (
 )
 from .generation import generator_run
 from .method import Method, Run
-from .mnist import mnist_loader
+from .mnist import MNIST_DATA, mnist_loader
 
 __all__ = ["FGAN", "LEARNING_RATES"]
 
@@ -73,5 +72,5 @@ FGAN = Method(
         "divergence": "gan",
         "generator_objective": "activation",
     },
-    same_run=(*GAN_SAME_RUN, "divergence"),
+    data=MNIST_DATA,
 )

@@ -9,7 +9,6 @@ import torch
 from ..updaters import GANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    GAN_SAME_RUN,
     adam,  # fmt: skip
     add_adam_arguments,
     add_gan_arguments,
@@ -18,7 +17,7 @@ from .adversarial import (
 )
 from .generation import generator_run
 from .method import Method, Run
-from .mnist import mnist_loader
+from .mnist import MNIST_DATA, mnist_loader
 
 __all__ = ["GAN"]
 
@@ -48,5 +47,5 @@ GAN = Method(
     add_arguments=_add_arguments,
     build=_build,
     defaults={**ADAM_DEFAULTS, "arch": "dcgan"},
-    same_run=GAN_SAME_RUN,
+    data=MNIST_DATA,
 )

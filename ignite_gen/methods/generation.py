@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import extensions
-from ..argtypes import fraction, sample_count
+from ..argtypes import decay_rate, sample_count_or_off
 from ..extensions.sample_quality import score_generator
 from ..trainer import Trainer
 from ..updaters import PRECISIONS
@@ -17,18 +17,13 @@ from .method import Run
 __all__ = ["add_generator_arguments", "generator_run", "quality_line"]
 
 
-def _metric_samples(text: str) -> int:
-    """``--metric-samples``: 0 (no metrics) or a count the quality metrics accept."""
-    return 0 if text.strip() == "0" else int(sample_count(text))
-
-
 def add_generator_arguments(parser: argparse.ArgumentParser, ema: bool = True) -> None:
     """``--ema-decay`` (unless not ``ema``), ``--precision`` and ``--metric-samples``:
     the options of every image-generating method."""
     if ema:
         parser.add_argument(
             "--ema-decay",
-            type=fraction,
+            type=decay_rate,
             default=None,
             help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
         )
@@ -40,7 +35,7 @@ def add_generator_arguments(parser: argparse.ArgumentParser, ema: bool = True) -
     )
     parser.add_argument(
         "--metric-samples",
-        type=_metric_samples,
+        type=sample_count_or_off,
         default=1000,
         metavar="N",
         help="samples for the per-epoch FID, IS and digit coverage; 0 skips them (default 1000)",

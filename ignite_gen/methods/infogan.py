@@ -13,7 +13,7 @@ from ..models import build_model
 from ..updaters import InfoGANUpdater
 from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
-from .mnist import MNIST_SAME_RUN, add_mnist_arguments, mnist_loader
+from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
 
 __all__ = ["INFOGAN"]
 
@@ -78,5 +78,5 @@ INFOGAN = Method(
     # seed 1 stays near 0.71. Paper learning rates, a heavier categorical term, Q at G's
     # rate or paper-size networks did no better on two seeds at 30 epochs.
     epochs=80,
-    same_run=(*MNIST_SAME_RUN, "z_dim", "hidden", "fc", "ema_decay"),
+    data=MNIST_DATA,
 )

@@ -6,10 +6,10 @@ import argparse
 
 import torch
 
+from ..argtypes import finite
 from ..updaters import LSGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    GAN_SAME_RUN,
     adam,  # fmt: skip
     add_adam_arguments,
     add_gan_arguments,
@@ -19,7 +19,7 @@ from .adversarial import (
 from .gan import LOSSES
 from .generation import generator_run
 from .method import Method, Run
-from .mnist import mnist_loader
+from .mnist import MNIST_DATA, mnist_loader
 
 __all__ = ["LSGAN"]
 
@@ -28,7 +28,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     add_gan_arguments(parser, ("dcgan", "dcgan-article"))
     add_adam_arguments(parser)
     for name, meaning in (("a", "fake label"), ("b", "real label"), ("c", "G's target")):
-        parser.add_argument(f"--{name}", type=float, help=f"{meaning} (default %(default)s)")
+        parser.add_argument(f"--{name}", type=finite, help=f"{meaning} (default %(default)s)")
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
@@ -52,5 +52,5 @@ LSGAN = Method(
     # Measured: all ten digits by epoch 3, FID best near epoch 12, then one digit fades
     # (9/10 from epoch 13 to 20); the default stops at 12.
     defaults={**ADAM_DEFAULTS, "epochs": 12, "arch": "dcgan", "a": -1.0, "b": 1.0, "c": 0.0},
-    same_run=GAN_SAME_RUN,
+    data=MNIST_DATA,
 )

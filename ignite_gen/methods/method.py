@@ -11,6 +11,7 @@ import torch
 
 from ..trainer import Trainer
 from ..updaters.base import Updater
+from .fingerprint import loader_fingerprint
 
 __all__ = ["Method", "Run"]
 
@@ -40,6 +41,13 @@ class Run:
     on_new_run: Callable[[Trainer], str] | None = None
     #: Turns the last log record of a finished run into a line to print.
     summary: Callable[[Trainer, Mapping[str, Any]], str] | None = None
+    #: The :func:`~.fingerprint.fingerprint` of the training data, which a resumed run
+    #: must match; by default that of the tensors the updater's loader serves.
+    data_fingerprint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.data_fingerprint is None:
+            self.data_fingerprint = loader_fingerprint(self.updater.iterator)
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,11 @@ class Method:
 
     ``add_arguments`` declares the method's own options; ``defaults`` overrides
     defaults of shared options (``set_defaults``); ``build(settings, device)`` returns
-    the :class:`Run`. ``same_run`` names the settings that shape the networks or the
-    data, which a resumed run must share with its snapshot.
+    the :class:`Run`. ``data`` names the settings that choose the training data (paths,
+    which a resumed run may change to a copy of the same content); ``changeable`` the
+    method's settings that a resumed run may change besides the shared ones
+    (:data:`~ignite_gen.methods.resuming.COMMON_CHANGEABLE`): every other setting
+    must keep its snapshot's value.
 
     Example:
         >>> from ignite_gen.methods import METHODS
@@ -66,4 +77,5 @@ class Method:
     epochs: int = 5
     batch_size: int = 64
     defaults: Mapping[str, object] = field(default_factory=dict)
-    same_run: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
+    changeable: tuple[str, ...] = ()

@@ -12,10 +12,10 @@ from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_rang
 from ..errors import UserError
 from ..metrics.classifier import held_out_split
 
-__all__ = ["MNIST_SAME_RUN", "add_mnist_arguments", "mnist_loader"]
+__all__ = ["MNIST_DATA", "add_mnist_arguments", "mnist_loader"]
 
-#: MNIST options a resumed run must keep: they choose the training images.
-MNIST_SAME_RUN = ("data_root", "max_images")
+#: The MNIST option that names the training images: a resumed run may name a copy.
+MNIST_DATA = ("data_root",)
 
 
 def add_mnist_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,22 +11,17 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from ..argtypes import at_least, device_or_auto, positive
+from ..argtypes import at_least, device_or_auto, positive, random_seed
 from .method import Method
 
-__all__ = ["COMMON_SAME_RUN", "add_common_arguments", "add_launch_arguments",
-           "configure_parser", "hparams_of", "prepare_process", "seed_rank"]  # fmt: skip
-
-#: Shared settings a resumed run must keep: they fix the data order and every seed.
-COMMON_SAME_RUN = ("batch_size", "seed")
-
-
-def _seed(text: str) -> int:
-    """``--seed``: 0 to 2**32 - 1, the range every seeded generator (NumPy's too) takes."""
-    value = int(at_least(0)(text))
-    if value >= 2**32:
-        raise argparse.ArgumentTypeError(f"{text} is out of range: it must be below 2**32")
-    return value
+__all__ = [
+    "add_common_arguments",
+    "add_launch_arguments",
+    "configure_parser",
+    "hparams_of",
+    "prepare_process",
+    "seed_rank",
+]
 
 
 def _port(text: str) -> int:
@@ -124,7 +119,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_siz
         help="auto (CUDA when available), cpu or cuda[:N] (default auto)",
     )
     parser.add_argument(
-        "--seed", type=_seed, default=0, help="seed of every random generator (default 0)"
+        "--seed", type=random_seed, default=0, help="seed of every random generator (default 0)"
     )
     parser.add_argument(
         "--resume", action="store_true", help="continue from the newest snapshot in --out"
@@ -148,9 +143,18 @@ def configure_parser(parser: argparse.ArgumentParser, method: Method) -> None:
 
 
 def hparams_of(settings: argparse.Namespace) -> dict[str, Any]:
-    """The settings as plain values, saved in snapshots as ``metadata["hparams"]``."""
+    """The settings as plain values, saved in snapshots as ``metadata["hparams"]``; not
+    ``handler``, ``given`` (the options the command line gave) or ``resume``, which say
+    what the command does rather than how the run trains.
+
+    Example:
+        >>> hparams_of(settings("gan", data_root=Path("mnist")))["data_root"]
+        'mnist'
+    """
     return {
-        k: str(v) if isinstance(v, Path) else v for k, v in vars(settings).items() if k != "handler"
+        k: str(v) if isinstance(v, Path) else v
+        for k, v in vars(settings).items()
+        if k not in ("handler", "given", "resume")
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from .. import extensions
-from ..argtypes import at_least, fraction, positive
+from ..argtypes import at_least, even, fraction, positive, probability
 from ..data import BucketLoader, grammar_pairs, read_aligned, read_tsv
 from ..data.corpus import Pair
 from ..data.translation_corpus import TranslationCorpus
@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..models.seq2seq import ATTENTIONS, Seq2Seq
 from ..trainer import Trainer
 from ..updaters import Seq2SeqUpdater
+from .fingerprint import fingerprint
 from .method import Method, Run
 from .options import hparams_of
 
@@ -36,7 +37,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-freq", type=count, default=2, help="keep words seen this often (default 2)"
     )
-    parser.add_argument("--hidden", type=count, default=256, help="GRU units (default 256)")
+    parser.add_argument("--hidden", type=even, default=256, help="GRU units, even (default 256)")
     parser.add_argument("--embed", type=count, default=256, help="embedding size (default 256)")
     parser.add_argument("--layers", type=count, default=1, help="GRU layers (default 1)")
     parser.add_argument("--attention", choices=ATTENTIONS, default="luong", help="(default luong)")
@@ -67,7 +68,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fp32 (default); bf16 is about 1.5x faster on CPUs with AVX512-BF16 or AMX",
     )
     parser.add_argument(
-        "--teacher-forcing", type=float, default=0.5, help="ratio p (default 0.5, as the article)"
+        "--teacher-forcing",
+        type=probability,
+        default=0.5,
+        help="ratio p (default 0.5, as the article)",
     )
     parser.add_argument("--beam", type=count, default=1, help="beam for validation (default 1)")
 
@@ -146,6 +150,9 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
         },
         metadata=corpus.metadata(hparams_of(settings)),
         summary=summary,
+        # The words of the pairs it trains and validates on: the token ids alone stay
+        # the same when a word is renamed throughout.
+        data_fingerprint=fingerprint(corpus.parts),
     )
 
 
@@ -159,17 +166,7 @@ SEQ2SEQ = Method(
     add_arguments=_add_arguments,
     build=_build,
     epochs=10,
-    same_run=(
-        "data",
-        "src",
-        "tgt",
-        "max_pairs",
-        "max_len",
-        "min_freq",
-        "hidden",
-        "embed",
-        "layers",
-        "attention",
-        "tie_embeddings",
-    ),
+    data=("data", "src", "tgt"),
+    # The beam of the validation decoding: it changes what is measured, not the model.
+    changeable=("beam",),
 )

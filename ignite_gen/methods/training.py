@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,13 @@ import torch
 
 from .. import extensions
 from ..errors import ArgumentError
+from ..snapshot import latest_snapshot, read_snapshot
 from ..trainer import Trainer
 from ..updaters import resolve_device
 from .catalog import get_method
 from .method import Run
 from .options import configure_parser, hparams_of, prepare_process, seed_rank
+from .resuming import resumed_history, resumed_settings
 
 __all__ = ["build_run", "build_trainer", "settings"]
 
@@ -69,28 +72,45 @@ def build_run(settings: argparse.Namespace) -> Run:
 
 
 def build_trainer(
-    settings: argparse.Namespace, resume: str | Path | None = None
+    settings: argparse.Namespace,
+    resume: str | Path | None = None,
+    given: Collection[str] | None = None,
 ) -> tuple[Trainer, Run]:
     """The trainer ``ignite-gen train`` runs for ``settings`` (from :func:`settings` or
-    the command line), resuming from ``resume`` when given, and the method's run.
+    the command line), resuming from the snapshot ``resume`` (``"auto"``: the newest in
+    ``settings.out``) when given, and the method's run.
+
+    A resumed run continues as it was started (:mod:`~.resuming`): the settings not in
+    ``given`` (names; None: all of them) take the snapshot's values, a changed setting
+    that a resume cannot change or changed training data is a :class:`UserError`
+    before anything is written, and the changes it may make are recorded in the
+    metadata's ``settings_history``.
 
     Around the method's own extensions every run gets: a non-finite check, a JSON
-    Lines log, a printed table, ``loss.png`` and the method's plots, a snapshot each
-    epoch (``n_retains`` kept) and, unless ``no_progress``, a progress bar.
+    Lines log, a warning when a loss explodes, a printed table, ``loss.png`` and the
+    method's plots, a snapshot each epoch (``n_retains`` kept) and, unless
+    ``no_progress``, a progress bar.
 
     Example:
         >>> trainer, _ = build_trainer(settings("cvae", epochs=3, out=Path("cvae")))
         >>> trainer.run()
     """
+    path = latest_snapshot(settings.out) if str(resume) == "auto" else resume
+    payload = None if path is None else read_snapshot(path, mmap=True, verify=False)
+    if payload is not None:
+        settings = resumed_settings(settings, payload, given)
     run = build_run(settings)
+    history = [] if payload is None else resumed_history(payload, settings, run.data_fingerprint)
     trainer = Trainer(
         run.updater,
         (settings.epochs, "epoch"),
         out=settings.out,
-        resume=resume,
+        resume=path,
         metadata={
             "hparams": hparams_of(settings),
             "world_size": idist.get_world_size(),
+            "data_fingerprint": run.data_fingerprint,
+            "settings_history": history,
             **run.metadata,
         },
     )
@@ -98,6 +118,7 @@ def build_trainer(
     for extension in run.extensions:
         trainer.extend(extension)
     trainer.extend(extensions.LogReport())
+    trainer.extend(extensions.WarnOnExplodingLoss())
     trainer.extend(extensions.PrintReport(["epoch", "iteration", *run.columns, "elapsed_time"]))
     for filename, keys in run.plots.items():
         trainer.extend(extensions.PlotReport(list(keys), filename=filename))

@@ -11,11 +11,11 @@ from torch import nn
 
 from ..argtypes import at_least, positive
 from ..updaters import WGANUpdater
-from .adversarial import GAN_SAME_RUN, add_gan_arguments, gan_networks, updater_options
+from .adversarial import add_gan_arguments, gan_networks, updater_options
 from .gan import LOSSES
 from .generation import generator_run
 from .method import Method, Run
-from .mnist import mnist_loader
+from .mnist import MNIST_DATA, mnist_loader
 
 __all__ = ["WGAN"]
 
@@ -76,5 +76,5 @@ WGAN = Method(
         "clip": 0.01,
         "gp": 0.0,
     },
-    same_run=(*GAN_SAME_RUN, "gp"),
+    data=MNIST_DATA,
 )

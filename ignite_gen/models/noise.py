@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import UserError
 
-__all__ = ["sample_noise"]
+__all__ = ["sample_noise", "takes_noise"]
 
 
 def sample_noise(
@@ -43,3 +43,14 @@ def sample_noise(
         return torch.randn(n, z_dim, device=device)
     noise = torch.randn(n, z_dim, generator=generator, device=generator.device)
     return noise if device is None else noise.to(device)
+
+
+def takes_noise(model: nn.Module) -> bool:
+    """Whether :func:`sample_noise` can draw noise for ``model``: it has its own
+    ``sample_noise`` or a ``z_dim`` (a generator, not a discriminator or a translator).
+
+    Example:
+        >>> takes_noise(build_model("dcgan-generator"))
+        True
+    """
+    return any(getattr(model, name, None) is not None for name in ("sample_noise", "z_dim"))

@@ -9,20 +9,14 @@ import torch
 from ignite.utils import convert_tensor
 from torch import nn
 
-from ..argcheck import choice, described, instance, real
+from ..argcheck import described, instance, real
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from .arguments import check_data, check_optimizer_owners, named
 from .ema import ExponentialMovingAverage, check_decay
+from .precision import PRECISIONS, check_precision
 from .replicas import ReplicaSync, convert_sync_batchnorm
 
 __all__ = ["PRECISIONS", "Updater", "load_module_state", "move_to_device", "resolve_device"]
-
-#: ``precision`` names and the autocast dtype each one trains in.
-PRECISIONS: dict[str, torch.dtype | None] = {
-    "fp32": None,
-    "bf16": torch.bfloat16,
-    "fp16": torch.float16,
-}
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -156,13 +150,13 @@ class Updater:
             raise ArgumentTypeError(f"converter must be callable, got {described(converter)}")
         if grad_clip is not None:
             grad_clip = real(grad_clip, "grad_clip", lambda v: v > 0, "positive (None: off)")
-        self.precision = choice(precision, "precision", PRECISIONS)
         ema = instance(ema or {}, Mapping, "ema", "a dict of model names to decays")
         decays = {name: check_decay(decay, f"ema[{name!r}]") for name, decay in ema.items()}
         unknown = sorted(set(decays) - set(self.models))
         if unknown:
             raise ArgumentError(f"ema: no model {unknown[0]!r} (models: {sorted(self.models)})")
         self.device = resolve_device(device)
+        self.precision = check_precision(precision, self.device)
         if instance(sync_batchnorm, bool, "sync_batchnorm", "True or False"):
             convert_sync_batchnorm(self.models, self.device)
         for model in self.models.values():
