@@ -36,9 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--method", default="infogan", help="(default %(default)s)")
     parser.add_argument(
-        "--epochs", type=int, default=240,
+        "--epochs",
+        type=int,
+        default=240,
         help="epochs to train; enough to pass the last mark (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.add_argument("--reuse", action="store_true", help="table the last run, no training")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()

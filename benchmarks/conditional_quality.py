@@ -152,9 +152,10 @@ def main() -> None:
     print("\nissue 10 acceptance:", "met" if passed else "NOT MET")
     if args.write:
         write_section(
-            "conditional_quality", "Conditional and latent-code models (`conditional_quality.py`)",
+            "conditional_quality",
+            "Conditional and latent-code models (`conditional_quality.py`)",
             text,
-        )  # fmt: skip
+        )
 
 
 if __name__ == "__main__":

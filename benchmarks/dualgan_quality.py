@@ -96,9 +96,13 @@ def row(name: str, out: Path) -> dict[str, object]:
         shutil.copyfile(grid, HERE / "montages" / f"{name}-{direction}.png")
     wall = json.loads((out / "wall_seconds.json").read_text())
     return {
-        "name": name, "last": last, "both": both, "worst_late": worst_late, "wall": wall,
+        "name": name,
+        "last": last,
+        "both": both,
+        "worst_late": worst_late,
+        "wall": wall,
         "fids": target_fids(out),
-    }  # fmt: skip
+    }
 
 
 def table(rows: list[dict[str, object]], baseline: dict[str, float]) -> str:
@@ -129,9 +133,12 @@ def table(rows: list[dict[str, object]], baseline: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--only", nargs="*", default=None, choices=sorted(RUNS),
+        "--only",
+        nargs="*",
+        default=None,
+        choices=sorted(RUNS),
         help="rerun these; the table reuses earlier runs",
-    )  # fmt: skip
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows = []

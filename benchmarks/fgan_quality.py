@@ -22,9 +22,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the default")
     parser.add_argument(
-        "--only", nargs="*", default=None, choices=sorted(DIVERGENCES),
+        "--only",
+        nargs="*",
+        default=None,
+        choices=sorted(DIVERGENCES),
         help="rerun these divergences; the table reuses earlier runs",
-    )  # fmt: skip
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows = []

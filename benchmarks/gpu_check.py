@@ -145,9 +145,13 @@ def _sync_table(args: argparse.Namespace, out: Path) -> bool:
             result: CheckedRun | Exception
             try:
                 result = checked_run(
-                    name, str(args.device), precision, args.iterations, args.log_every,
+                    name,
+                    str(args.device),
+                    precision,
+                    args.iterations,
+                    args.log_every,
                     out / f"{name}-{precision}",
-                )  # fmt: skip
+                )
             except Exception as error:  # one failed run must not hide the others' rows
                 result = error
             finally:

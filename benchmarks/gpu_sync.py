@@ -62,11 +62,24 @@ _PACKAGE = Path(ignite_gen.__file__).parent
 _HOST_SIDE = _PACKAGE / "data" / "batching.py"
 _Tensor = torch.Tensor
 _READS = {
-    _Tensor.item, _Tensor.tolist, _Tensor.cpu, _Tensor.numpy, _Tensor.__bool__,
-    _Tensor.__float__, _Tensor.__int__, _Tensor.__index__, _Tensor.__format__,
-    _Tensor.__repr__, torch.nonzero, _Tensor.nonzero, torch.argwhere, torch.masked_select,
-    _Tensor.masked_select, torch.unique, _Tensor.unique,
-}  # fmt: skip
+    _Tensor.item,
+    _Tensor.tolist,
+    _Tensor.cpu,
+    _Tensor.numpy,
+    _Tensor.__bool__,
+    _Tensor.__float__,
+    _Tensor.__int__,
+    _Tensor.__index__,
+    _Tensor.__format__,
+    _Tensor.__repr__,
+    torch.nonzero,
+    _Tensor.nonzero,
+    torch.argwhere,
+    torch.masked_select,
+    _Tensor.masked_select,
+    torch.unique,
+    _Tensor.unique,
+}
 
 
 def _would_sync(func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
@@ -226,6 +239,11 @@ def checked_run(
         torch.cuda.synchronize(run.updater.device)
     seconds = time.perf_counter() - start
     return CheckedRun(
-        name, precision, trainer.iteration, seconds, tuple(window.reads.calls),
-        tuple(log.log), _data_devices(run.updater.iterator),
-    )  # fmt: skip
+        name,
+        precision,
+        trainer.iteration,
+        seconds,
+        tuple(window.reads.calls),
+        tuple(log.log),
+        _data_devices(run.updater.iterator),
+    )

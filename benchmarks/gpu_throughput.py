@@ -111,9 +111,10 @@ def dcgan_throughput(
         0.97
     """
     run = build_run(
-        settings("gan", arch="dcgan-article", device=str(device), batch_size=batch_size,
-                 metric_samples=0)
-    )  # fmt: skip
+        settings(
+            "gan", arch="dcgan-article", device=str(device), batch_size=batch_size, metric_samples=0
+        )
+    )
     batches = _upcoming(run.updater.iterator, warmup + timed)
     ignite_gen = _trainer_rate(run, warmup, timed, out)
     with open(os.devnull, "w") as stream:
@@ -148,9 +149,14 @@ class _HandSeq2Seq:
 
 
 def seq2seq_throughput(
-    device: torch.device, batch_size: int, hidden: int, pairs: int, warmup: int, timed: int,
+    device: torch.device,
+    batch_size: int,
+    hidden: int,
+    pairs: int,
+    warmup: int,
+    timed: int,
     out: Path,
-) -> Throughput:  # fmt: skip
+) -> Throughput:
     """ignite-gen's teacher-forced ``train seq2seq`` against :class:`_HandSeq2Seq`, on the
     first ``pairs`` pairs of the bundled grammar corpus, ``hidden`` units and embedding.
 
@@ -158,9 +164,15 @@ def seq2seq_throughput(
         >>> seq2seq_throughput(torch.device("cuda"), 64, 256, 4000, 30, 300, Path("/tmp/t"))
     """
     chosen = settings(
-        "seq2seq", device=str(device), batch_size=batch_size, hidden=hidden, embed=hidden,
-        max_pairs=pairs, teacher_forcing=1.0, label_smoothing=0.0,
-    )  # fmt: skip
+        "seq2seq",
+        device=str(device),
+        batch_size=batch_size,
+        hidden=hidden,
+        embed=hidden,
+        max_pairs=pairs,
+        teacher_forcing=1.0,
+        label_smoothing=0.0,
+    )
     run = build_run(chosen)
     batches = _upcoming(run.updater.iterator, warmup + timed)
     model = cast(Seq2Seq, copy.deepcopy(run.updater.models["main"]))

@@ -31,5 +31,6 @@ def describe_machine(packages: tuple[str, ...] = ("torch", "pytorch-ignite", "ig
     with open("/proc/cpuinfo", encoding="utf-8") as info:
         names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
     cpu = names[0] if names else platform.machine()
-    return (f"{os.cpu_count()} CPU cores ({cpu}), python {platform.python_version()}, "
-            + ", ".join(f"{p} {version(p)}" for p in packages))  # fmt: skip
+    return f"{os.cpu_count()} CPU cores ({cpu}), python {platform.python_version()}, " + ", ".join(
+        f"{p} {version(p)}" for p in packages
+    )

@@ -123,8 +123,11 @@ def measure(
     # idle during a 2-process run) keeps its 2 threads.
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(THREADS)
-    print(f"training {method} in {nproc} process(es) x batch {setup.batch // nproc}, seed "
-          f"{seed}, {setup.iterations} iterations ...", flush=True)  # fmt: skip
+    print(
+        f"training {method} in {nproc} process(es) x batch {setup.batch // nproc}, seed "
+        f"{seed}, {setup.iterations} iterations ...",
+        flush=True,
+    )
     start = time.perf_counter()
     launch(_train, plan_launch(args), args, setup)
     print(f"  done in {time.perf_counter() - start:.0f} s, start-up included", flush=True)
@@ -169,15 +172,17 @@ def compare(runs: list[dict[str, Any]], setup: Setup) -> list[dict[str, Any]]:
         first = next(r for r in records if r["iteration"] >= setup.warmup)
         last = records[-1]
         samples = (last["iteration"] - first["iteration"]) * setup.batch
-        rows.append({
-            "processes": run["world_size"],
-            "batch": setup.batch // run["world_size"],
-            "seed": run["seed"],
-            "threads": run["threads"],
-            "timed": last["iteration"] - first["iteration"],
-            "samples_per_s": samples / (last["elapsed_time"] - first["elapsed_time"]),
-            "last": {key: last[key] for key in setup.losses},
-        })  # fmt: skip
+        rows.append(
+            {
+                "processes": run["world_size"],
+                "batch": setup.batch // run["world_size"],
+                "seed": run["seed"],
+                "threads": run["threads"],
+                "timed": last["iteration"] - first["iteration"],
+                "samples_per_s": samples / (last["elapsed_time"] - first["elapsed_time"]),
+                "last": {key: last[key] for key in setup.losses},
+            }
+        )
     reference = runs[0]["records"]
     for run, row in zip(runs[1:], rows[1:], strict=True):
         row["ratio"] = row["samples_per_s"] / rows[0]["samples_per_s"]

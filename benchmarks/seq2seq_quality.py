@@ -148,16 +148,23 @@ def main() -> None:
     )
 
     model = Seq2Seq(
-        src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=args.embed,
-        hidden=args.hidden, attention=args.attention, dropout=args.dropout,
+        src_vocab=len(src_vocab),
+        tgt_vocab=len(tgt_vocab),
+        embed=args.embed,
+        hidden=args.hidden,
+        attention=args.attention,
+        dropout=args.dropout,
         tie_embeddings=args.tie_embeddings,
-    )  # fmt: skip
+    )
     updater = Seq2SeqUpdater(
-        BucketLoader(corpus.encoded("train"), args.batch_size, seed=args.seed), model,
-        torch.optim.Adam(model.parameters(), lr=args.lr), device="cpu",
-        teacher_forcing=args.teacher_forcing, label_smoothing=args.label_smoothing,
+        BucketLoader(corpus.encoded("train"), args.batch_size, seed=args.seed),
+        model,
+        torch.optim.Adam(model.parameters(), lr=args.lr),
+        device="cpu",
+        teacher_forcing=args.teacher_forcing,
+        label_smoothing=args.label_smoothing,
         precision=args.precision,
-    )  # fmt: skip
+    )
     # Built once: every evaluation of a split reads the same unshuffled batches.
     eval_loaders = {
         split: (BucketLoader(corpus.encoded(split), 128, shuffle=False), corpus.references(split))
@@ -167,9 +174,15 @@ def main() -> None:
     def evaluate(split: str, beam: int, length_penalty: float = 1.0) -> dict:
         loader, references = eval_loaders[split]
         evaluator = extensions.TranslationEvaluator(
-            loader, src_vocab, tgt_vocab, references, casing=corpus.casing, beam=beam,
-            length_penalty=length_penalty, max_len=output_limit([s for s, _ in loader.pairs]),
-        )  # fmt: skip
+            loader,
+            src_vocab,
+            tgt_vocab,
+            references,
+            casing=corpus.casing,
+            beam=beam,
+            length_penalty=length_penalty,
+            max_len=output_limit([s for s, _ in loader.pairs]),
+        )
         model.eval()
         with torch.no_grad():  # in fp32, as `ignite-gen evaluate` scores the snapshot
             result = evaluator.evaluate(model, torch.device("cpu"))
@@ -191,8 +204,11 @@ def main() -> None:
     penalties = {}
     for penalty in args.length_penalties:
         penalties[penalty] = evaluate("valid", args.beam, penalty)
-        print(f"valid, beam {args.beam}, length penalty {penalty}: "
-              f"BLEU {penalties[penalty]['bleu']:.2f}", flush=True)  # fmt: skip
+        print(
+            f"valid, beam {args.beam}, length penalty {penalty}: "
+            f"BLEU {penalties[penalty]['bleu']:.2f}",
+            flush=True,
+        )
     args.length_penalty = max(penalties, key=lambda p: penalties[p]["bleu"])
     final = {}
     for beam in (1, args.beam):
@@ -220,8 +236,9 @@ def main() -> None:
 
 def plot(curve: list[dict], final: dict, args: argparse.Namespace, path: Path) -> None:
     figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot([p["minutes"] for p in curve], [p["bleu"] for p in curve], marker=".",
-              label="valid, greedy")  # fmt: skip
+    axes.plot(
+        [p["minutes"] for p in curve], [p["bleu"] for p in curve], marker=".", label="valid, greedy"
+    )
     end = curve[-1]["minutes"]
     for beam, marker in ((1, "o"), (args.beam, "*")):
         label = f"test, {'greedy' if beam == 1 else f'beam {beam}'}"
@@ -265,10 +282,17 @@ def write_results(summary: dict, args: argparse.Namespace) -> None:
             f"| test | {name} | {scores['bleu']:.2f} | {scores['chrf']:.2f} "
             f"| {scores['seconds']:.0f} |"
         )
-    lines += ["", "Learning curve (valid, greedy):", "", "| minutes | epoch | BLEU | chrF |",
-              "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {p['minutes']:.1f} | {p['epoch']:.2f} | {p['bleu']:.2f} | {p['chrf']:.2f} |"
-              for p in curve]  # fmt: skip
+    lines += [
+        "",
+        "Learning curve (valid, greedy):",
+        "",
+        "| minutes | epoch | BLEU | chrF |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p['minutes']:.1f} | {p['epoch']:.2f} | {p['bleu']:.2f} | {p['chrf']:.2f} |"
+        for p in curve
+    ]
     lines += ["", "![valid BLEU against training minutes](seq2seq_bleu.png)"]
     write_section("seq2seq-quality", "Seq2seq quality (`seq2seq_quality.py`)", "\n".join(lines))
 

@@ -147,14 +147,25 @@ class IgniteGenRun:
     fixed number of iterations over the same model, optimiser and loader."""
 
     def __init__(
-        self, pairs: Encoded, src_vocab: int, tgt_vocab: int, precision: str,
-        batch_size: int, seed: int, out: Path,
-    ) -> None:  # fmt: skip
+        self,
+        pairs: Encoded,
+        src_vocab: int,
+        tgt_vocab: int,
+        precision: str,
+        batch_size: int,
+        seed: int,
+        out: Path,
+    ) -> None:
         torch.manual_seed(seed)
         self.model = Seq2Seq(
-            src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=SIZE, hidden=SIZE,
-            attention="none", bidirectional=False, dropout=0.0,
-        )  # fmt: skip
+            src_vocab=src_vocab,
+            tgt_vocab=tgt_vocab,
+            embed=SIZE,
+            hidden=SIZE,
+            attention="none",
+            bidirectional=False,
+            dropout=0.0,
+        )
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LR)
         self.loader = BucketLoader(pairs, batch_size, seed=seed)
         self.tokens_per_batch = sum(len(t) - 1 for _, t in pairs) / len(self.loader)
@@ -173,9 +184,13 @@ class IgniteGenRun:
         """``(target tokens, seconds)`` of a run of ``iterations`` iterations."""
         tokens, state_after = self.upcoming(iterations)
         updater = Seq2SeqUpdater(
-            self.loader, self.model, self.optimizer, device="cpu",
-            teacher_forcing=TEACHER_FORCING, precision=self.precision,
-        )  # fmt: skip
+            self.loader,
+            self.model,
+            self.optimizer,
+            device="cpu",
+            teacher_forcing=TEACHER_FORCING,
+            precision=self.precision,
+        )
         self.runs += 1
         trainer = Trainer(updater, (iterations, "iteration"), out=self.out / f"run{self.runs}")
         trainer.extend(extensions.LogReport())
@@ -217,9 +232,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Tatoeba TSV")
     parser.add_argument("--seconds", type=float, default=30.0, help="per measurement")
     parser.add_argument(
-        "--iterations", type=int, default=None,
+        "--iterations",
+        type=int,
+        default=None,
         help="ignite-gen iterations per measurement (default: about --seconds' worth)",
-    )  # fmt: skip
+    )
     parser.add_argument("--rounds", type=int, default=3, help="repetitions; the median counts")
     parser.add_argument("--batch-size", type=int, default=128, help="ignite-gen's (default 128)")
     parser.add_argument("--max-len", type=int, default=30, help="tokens a side (default 30)")
@@ -256,9 +273,14 @@ def main() -> None:
         sides = {"article": lambda: article.train(args.seconds)}
         for precision in ("fp32", "bf16"):
             run = IgniteGenRun(
-                pairs, src_vocab, tgt_vocab, precision, args.batch_size, args.seed,
+                pairs,
+                src_vocab,
+                tgt_vocab,
+                precision,
+                args.batch_size,
+                args.seed,
                 Path(tmp) / precision,
-            )  # fmt: skip
+            )
             run.warm_up(args.seconds, args.iterations)
             sides[f"ignite-gen {precision}"] = lambda run=run: run.train(run.iterations)
         names = list(sides)

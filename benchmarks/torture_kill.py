@@ -59,8 +59,11 @@ def log_lines(out: Path) -> int:
 
 def done_epochs(out: Path) -> int:
     """The newest ``snapshot_epoch_NNNN.pt`` in ``out``, 0 without one."""
-    epochs = [int(m.group(1)) for p in out.glob("snapshot_epoch_*.pt")
-              if (m := re.fullmatch(r"snapshot_epoch_(\d+)\.pt", p.name))]  # fmt: skip
+    epochs = [
+        int(m.group(1))
+        for p in out.glob("snapshot_epoch_*.pt")
+        if (m := re.fullmatch(r"snapshot_epoch_(\d+)\.pt", p.name))
+    ]
     return max(epochs, default=0)
 
 
@@ -87,8 +90,10 @@ class Run:
         with (self.work / f"{self.name}.output").open("wb") as output:
             self.process = subprocess.Popen(
                 [sys.executable, str(PROBE), str(trace), *self.argv],
-                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def writing(self) -> list[str]:
         """The files this run is writing atomically right now."""
@@ -164,8 +169,15 @@ def landed(run: Run, epoch_length: int) -> str:
 
 
 # The order phases come in: (segment, iteration, rank within the iteration).
-_ORDER = {"launch": (0, 0), "start": (0, 1), "setup": (0, 2), "step": (1, 0),
-          "extensions": (1, 1), "data": (1, 2), "finish": (2, 0)}  # fmt: skip
+_ORDER = {
+    "launch": (0, 0),
+    "start": (0, 1),
+    "setup": (0, 2),
+    "step": (1, 0),
+    "extensions": (1, 1),
+    "data": (1, 2),
+    "finish": (2, 0),
+}
 
 
 def progress(phase: str, iteration: int) -> tuple[int, int, int]:

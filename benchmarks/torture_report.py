@@ -77,8 +77,10 @@ def landings(results: dict[str, list[Trial]]) -> str:
         for kind, rs in results.items()
     }
     seen = [c for c in [*LANDINGS, "other"] if any(c in n for n in counts.values())]
-    lines = [f"| run | trials | identical | kills | {' | '.join(seen)} |",
-             "|---|---|---|---|" + "---|" * len(seen)]  # fmt: skip
+    lines = [
+        f"| run | trials | identical | kills | {' | '.join(seen)} |",
+        "|---|---|---|---|" + "---|" * len(seen),
+    ]
     for kind, rs in results.items():
         cells = " | ".join(str(counts[kind][c]) for c in seen)
         same = sum(r.identical for r in rs)

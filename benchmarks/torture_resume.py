@@ -60,14 +60,36 @@ import ignite_gen
 
 EPOCHS = 3
 COMMANDS = {
-    "gan": ["train", "gan", "--max-images", "512", "--batch-size", "64",
-            "--metric-samples", "200"],
-    "seq2seq": ["train", "seq2seq", "--max-pairs", "600", "--hidden", "32", "--embed", "32",
-                "--batch-size", "32", "--teacher-forcing", "0.5", "--lr-schedule", "cosine"],
-}  # fmt: skip
+    "gan": ["train", "gan", "--max-images", "512", "--batch-size", "64", "--metric-samples", "200"],
+    "seq2seq": [
+        "train",
+        "seq2seq",
+        "--max-pairs",
+        "600",
+        "--hidden",
+        "32",
+        "--embed",
+        "32",
+        "--batch-size",
+        "32",
+        "--teacher-forcing",
+        "0.5",
+        "--lr-schedule",
+        "cosine",
+    ],
+}
 # --n-retains 2: a kill between writing a snapshot and deleting the oldest one is a case.
-COMMON = ["--epochs", str(EPOCHS), "--n-retains", "2", "--seed", "3", "--device", "cpu",
-          "--no-progress"]  # fmt: skip
+COMMON = [
+    "--epochs",
+    str(EPOCHS),
+    "--n-retains",
+    "2",
+    "--seed",
+    "3",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
 KINDS = ("step", "snapshot", "after-snapshot", "log", "uniform")
 
 
@@ -132,8 +154,9 @@ def make_target(kind: str, u: float, v: float, timeline: Timeline, done: int):
     # A uniform instant of the reference's wall time (what a resumed run still has to
     # do), as the phase it was in and the time into it: the machine's load varies, the
     # order of phases does not.
-    segments = [(p, i, t) for p, i, t in timeline.segments
-                if progress(p, i)[0] != 1 or i > done * length]  # fmt: skip
+    segments = [
+        (p, i, t) for p, i, t in timeline.segments if progress(p, i)[0] != 1 or i > done * length
+    ]
     ends = list(accumulate(t for _, _, t in segments))
     index = min(bisect(ends, u * ends[-1]), len(segments) - 1)
     phase, iteration, seconds = segments[index]
@@ -153,8 +176,15 @@ def control(kind: str, work: Path) -> tuple[Timeline, frozenset[str]]:
     return timeline, frozenset(found)
 
 
-def trial(kind: str, number: int, plan, timeline: Timeline, work: Path, timeout: float,
-          ignore: frozenset[str]) -> Trial:  # fmt: skip
+def trial(
+    kind: str,
+    number: int,
+    plan,
+    timeline: Timeline,
+    work: Path,
+    timeout: float,
+    ignore: frozenset[str],
+) -> Trial:
     """Run, kill (once per ``plan`` entry) and resume until complete, then compare."""
     work.mkdir(parents=True)
     out = work / "out"
@@ -200,9 +230,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep every run's directory")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
-    print(f"Python {platform.python_version()}, torch {torch.__version__}, pytorch-ignite "
-          f"{ignite.__version__}, ignite-gen {ignite_gen.__version__}, {os.cpu_count()} CPUs",
-          flush=True)  # fmt: skip
+    print(
+        f"Python {platform.python_version()}, torch {torch.__version__}, pytorch-ignite "
+        f"{ignite.__version__}, ignite-gen {ignite_gen.__version__}, {os.cpu_count()} CPUs",
+        flush=True,
+    )
     root = Path(tempfile.mkdtemp(prefix="torture_resume_"))
     rng, began = random.Random(args.seed), time.monotonic()
     results: dict[str, list[Trial]] = {}
@@ -216,17 +248,23 @@ def main() -> int:
         if ignore:
             ignored.append(f"{NAMES[kind]}: {', '.join(f'`{p}`' for p in sorted(ignore))}")
         timeout = 10 * timeline.seconds + 60
-        print(f"{kind} reference: {timeline.seconds:.0f} s, {timeline.epoch_length} "
-              f"iterations an epoch, steps {timeline.step:.3f} s, snapshot writes "
-              f"{timeline.snapshot_write:.3f} s", flush=True)  # fmt: skip
+        print(
+            f"{kind} reference: {timeline.seconds:.0f} s, {timeline.epoch_length} "
+            f"iterations an epoch, steps {timeline.step:.3f} s, snapshot writes "
+            f"{timeline.snapshot_write:.3f} s",
+            flush=True,
+        )
         results[kind] = []
         for number, plan in enumerate(plans(args.trials, rng), 1):
             work = root / kind / f"trial_{number:02d}"
             result = trial(kind, number, plan, timeline, work, timeout, ignore)
             results[kind].append(result)
             where = "; then ".join(f"{t} -> {w}" for t, w in result.kills)
-            print(f"{kind} {number}: {where}; {result.resumes} resumes, {result.leftovers} stale "
-                  f"temp files, {result.seconds:.0f} s: {result.verdict}", flush=True)  # fmt: skip
+            print(
+                f"{kind} {number}: {where}; {result.resumes} resumes, {result.leftovers} stale "
+                f"temp files, {result.seconds:.0f} s: {result.verdict}",
+                flush=True,
+            )
             if result.identical and not args.keep:
                 shutil.rmtree(work)
     minutes = (time.monotonic() - began) / 60
@@ -241,8 +279,11 @@ def main() -> int:
         if ignored:
             head += " Not compared, as two uninterrupted runs differ there too: "
             head += "; ".join(ignored) + "."
-        write_section("torture-resume", "Torture resume (`torture_resume.py`)",
-                      f"{head}\n\n{landings(results)}\n\n{text}")  # fmt: skip
+        write_section(
+            "torture-resume",
+            "Torture resume (`torture_resume.py`)",
+            f"{head}\n\n{landings(results)}\n\n{text}",
+        )
     return 0 if all(r.identical for rs in results.values() for r in rs) else 1
 
 

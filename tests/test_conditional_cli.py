@@ -428,9 +428,18 @@ def test_evaluate_infogan_adds_code_purity(runs, capsys):
 def test_evaluate_gan_is_unchanged(runs, capsys):
     result = _evaluate([runs.snap("gan"), "-n", "50"], capsys)
     assert set(result) == {
-        "file", "fid", "is", "coverage", "kl_uniform", "floor_fid",
-        "model", "n", "seed", "epoch", "iteration",
-    }  # fmt: skip
+        "file",
+        "fid",
+        "is",
+        "coverage",
+        "kl_uniform",
+        "floor_fid",
+        "model",
+        "n",
+        "seed",
+        "epoch",
+        "iteration",
+    }
     assert_error(cli(["evaluate", runs.snap("gan"), "--per-class", "5"], capsys), "--per-class 5")
 
 

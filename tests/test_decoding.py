@@ -88,8 +88,14 @@ def test_a_wide_beam_finds_the_exhaustive_best(length_penalty):
         ]
         best = max(scored)[1]
         best = best[:-1] if best[-1] == EOS else best
-        found = beam_search(model, SRC[row : row + 1], LENGTHS[row : row + 1], beam=300,
-                            max_len=max_len, length_penalty=length_penalty)  # fmt: skip
+        found = beam_search(
+            model,
+            SRC[row : row + 1],
+            LENGTHS[row : row + 1],
+            beam=300,
+            max_len=max_len,
+            length_penalty=length_penalty,
+        )
         assert found == [best]
     assert math.isfinite(sequence_log_prob(model, 0, [4, EOS]))
 
@@ -106,20 +112,25 @@ def test_decode_sentences_batches_and_shrinks_yet_decodes_each_as_alone(monkeypa
         [*torch.randint(4, 20, (int(n),), generator=generator).tolist(), EOS]
         for n in torch.randint(1, 9, (40,), generator=generator)
     ]
-    alone = [greedy_decode(model, torch.tensor([s]), torch.tensor([len(s)]), 12)[0]
-             for s in sources]  # fmt: skip
+    alone = [
+        greedy_decode(model, torch.tensor([s]), torch.tensor([len(s)]), 12)[0] for s in sources
+    ]
     assert len({len(a) for a in alone}) > 3 and max(len(a) for a in alone) == 12
     steps = []
     original = Seq2Seq.decode_step
-    monkeypatch.setattr(Seq2Seq, "decode_step", lambda self, tokens, *args: steps.append(
-        len(tokens)) or original(self, tokens, *args))  # fmt: skip
+    monkeypatch.setattr(
+        Seq2Seq,
+        "decode_step",
+        lambda self, tokens, *args: steps.append(len(tokens)) or original(self, tokens, *args),
+    )
     assert decode_sentences(model, sources, max_len=12) == alone
     # One batch, halved as its sentences end: far fewer rows decoded than 40 x 12.
     assert steps[0] == 40 and len(steps) == 12 and sum(steps) < 40 * 12 / 2
     assert steps == sorted(steps, reverse=True) and steps[-1] < 10
     assert decode_sentences(model, sources, max_len=12, batch_size=7) == alone
-    beams = [beam_search(model, torch.tensor([s]), torch.tensor([len(s)]), 2, 12)[0]
-             for s in sources]  # fmt: skip
+    beams = [
+        beam_search(model, torch.tensor([s]), torch.tensor([len(s)]), 2, 12)[0] for s in sources
+    ]
     assert decode_sentences(model, sources, beam=2, max_len=12, batch_size=7) == beams
     with pytest.raises(ArgumentError, match="batch_size must be at least 1"):
         decode_sentences(model, sources, batch_size=0)

@@ -35,10 +35,30 @@ from ignite_gen.snapshot import atomic_save
 
 snapshot_module = importlib.import_module("ignite_gen.snapshot")
 
-QUICK = ["--max-images", "128", "--batch-size", "64", "--metric-samples", "0", "--no-progress",
-         "--device", "cpu"]  # fmt: skip
-TINY = ["--max-images", "256", "--batch-size", "32", "--metric-samples", "0", "--no-progress",
-        "--device", "cpu", "--seed", "5"]  # fmt: skip
+QUICK = [
+    "--max-images",
+    "128",
+    "--batch-size",
+    "64",
+    "--metric-samples",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+]
+TINY = [
+    "--max-images",
+    "256",
+    "--batch-size",
+    "32",
+    "--metric-samples",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+    "--seed",
+    "5",
+]
 INTERRUPTED = "ignite-gen: interrupted; continue with the same command and --resume\n"
 #: Bytes a snapshot file gets before its disk is full or a signal comes (of 8 MB).
 ROOM = 1 << 20
@@ -155,10 +175,24 @@ def test_two_processes_on_a_full_tmpfs_end_in_one_line(small_tmpfs):
     _remount(small_tmpfs, "2m")
     out = small_tmpfs / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "ignite_gen", "train", "gan", *TINY, "--epochs", "1",
-         "--nproc-per-node", "2", "--out", str(out)],
-        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ignite_gen",
+            "train",
+            "gan",
+            *TINY,
+            "--epochs",
+            "1",
+            "--nproc-per-node",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert_one_line_error(
         result,
         f"no space left on device while writing {out}/snapshot_epoch_0001.pt",
@@ -211,10 +245,28 @@ def test_a_signal_during_a_snapshot_write_is_one_line_and_leaves_no_trace(
 
 def _start(out: Path, *flags: str) -> subprocess.Popen:
     """``train gan`` on 2 processes, returned once its first snapshot is written."""
-    command = [sys.executable, "-m", "ignite_gen", "train", "gan", *TINY, "--epochs", "50",
-               "--nproc-per-node", "2", "--out", str(out), *flags]  # fmt: skip
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "ignite_gen",
+        "train",
+        "gan",
+        *TINY,
+        "--epochs",
+        "50",
+        "--nproc-per-node",
+        "2",
+        "--out",
+        str(out),
+        *flags,
+    ]
+    run = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     deadline = time.monotonic() + 300
     while not (out / "snapshot_epoch_0001.pt").exists():
         assert run.poll() is None, run.communicate()

@@ -31,8 +31,19 @@ from ignite_gen.errors import UserError
 from ignite_gen.methods.options import seed_rank
 from ignite_gen.rng import capture_rng, restore_rng, share_rng
 
-TINY = ["--max-images", "256", "--batch-size", "32", "--metric-samples", "0", "--no-progress",
-        "--device", "cpu", "--seed", "5"]  # fmt: skip
+TINY = [
+    "--max-images",
+    "256",
+    "--batch-size",
+    "32",
+    "--metric-samples",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+    "--seed",
+    "5",
+]
 #: The bound ignite_gen.distributed states: the command ends this soon after a death.
 BOUND_S = 10.0
 
@@ -50,15 +61,17 @@ def run_main(capsys, *args: str) -> tuple[int, str]:
     ("flags", "message"),
     [
         (["--nproc-per-node", "0"], "argument --nproc-per-node: 0 is out of range"),
-        (["--nnodes", "2", "--node-rank", "2", "--master-addr", "10.0.0.1"],
-         "--node-rank 2 is not below --nnodes 2; number the machines 0 to 1"),
+        (
+            ["--nnodes", "2", "--node-rank", "2", "--master-addr", "10.0.0.1"],
+            "--node-rank 2 is not below --nnodes 2; number the machines 0 to 1",
+        ),
         (["--nnodes", "2", "--node-rank", "1"], "--nnodes 2 needs --master-addr"),
         (["--nproc-per-node", "2", "--backend", "nccl"], "--backend nccl runs on CUDA devices"),
         (["--master-port", "70000"], "ports go up to 65535"),
         (["--dist-timeout", "0"], "argument --dist-timeout"),
         (["--backend", "mpi"], "argument --backend: invalid choice"),
     ],
-)  # fmt: skip
+)
 def test_bad_launch_flags_are_one_line_errors_before_anything_is_written(
     flags, message, tmp_path, capsys
 ):
@@ -76,8 +89,9 @@ def test_a_master_port_in_use_here_is_one_line_before_anything_is_written(tmp_pa
         port = str(other_program.getsockname()[1])
         for flags in (["--nproc-per-node", "2"], ["--nnodes", "2", "--master-addr", "10.0.0.1"]):
             out = tmp_path / "out"
-            code, err = run_main(capsys, "train", "gan", *TINY, "--out", str(out),
-                                 "--master-port", port, *flags)  # fmt: skip
+            code, err = run_main(
+                capsys, "train", "gan", *TINY, "--out", str(out), "--master-port", port, *flags
+            )
             assert code == 2 and err.count("\n") == 1, err
             assert f"--master-port {port} is taken on this machine" in err
             assert not out.exists()
@@ -122,8 +136,12 @@ def _rng_round_trip(out: Path) -> None:
         seed(0)
     restore_rng(torch.load(out / "rng.pt", weights_only=True))
     loader = TensorLoader(torch.arange(8), batch_size=2, seed=1)
-    result = {"expected": expected, "restored": _draws(), "ranks": len(state.get("ranks", [])),
-              "batches": [batch.tolist() for batch in loader]}  # fmt: skip
+    result = {
+        "expected": expected,
+        "restored": _draws(),
+        "ranks": len(state.get("ranks", [])),
+        "batches": [batch.tolist() for batch in loader],
+    }
     (out / f"rank{rank}.json").write_text(json.dumps(result))
     if rank == 1:
         raise UserError("rank 1 ends with a user's mistake")
@@ -147,11 +165,24 @@ def killed_run(tmp_path_factory):
     written: its output directory, the finished command and the seconds it took to end
     after the kill, and the processes it had started."""
     out = tmp_path_factory.mktemp("killed")
-    command = [sys.executable, "-m", "ignite_gen", "train", "gan", *TINY, "--epochs", "50",
-               "--nproc-per-node", "2", "--out", str(out)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "ignite_gen",
+        "train",
+        "gan",
+        *TINY,
+        "--epochs",
+        "50",
+        "--nproc-per-node",
+        "2",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=env)  # fmt: skip
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     deadline = time.monotonic() + 300
     while not (out / "snapshot_epoch_0001.pt").exists():
         assert child.poll() is None, child.communicate()
@@ -186,10 +217,25 @@ def test_the_killed_run_resumes_into_one_log_and_one_set_of_snapshots(killed_run
     out, *_ = killed_run
     done = load_snapshot(sorted(out.glob("snapshot_epoch_*.pt"))[-1]).metadata["epoch"]
     resumed = subprocess.run(
-        [sys.executable, "-m", "ignite_gen", "train", "gan", *TINY, "--epochs", str(done + 1),
-         "--nproc-per-node", "2", "--out", str(out), "--resume"],
-        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ignite_gen",
+            "train",
+            "gan",
+            *TINY,
+            "--epochs",
+            str(done + 1),
+            "--nproc-per-node",
+            "2",
+            "--out",
+            str(out),
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "Traceback" not in resumed.stderr
     assert resumed.stdout.count("done: ") == 1  # rank 0 alone reports
@@ -208,8 +254,9 @@ def test_the_killed_run_resumes_into_one_log_and_one_set_of_snapshots(killed_run
 
 def test_resuming_with_another_number_of_processes_is_one_line(killed_run, capsys):
     out, *_ = killed_run
-    code, err = run_main(capsys, "train", "gan", *TINY, "--epochs", "60", "--out", str(out),
-                         "--resume")  # fmt: skip
+    code, err = run_main(
+        capsys, "train", "gan", *TINY, "--epochs", "60", "--out", str(out), "--resume"
+    )
     assert code == 2
     assert err.startswith(f"ignite-gen: error: {out}/snapshot_epoch_") and err.endswith(
         ".pt: saved by 2 processes, this run has 1; resume with --nproc-per-node 2 or use "

@@ -36,17 +36,58 @@ from ignite_gen.methods.seq2seq import translation_corpus
 from ignite_gen.metrics import DOMAINS, held_out_split, load_classifier
 
 TWO = ["--nproc-per-node", "2", "--device", "cpu", "--no-progress"]
-GAN = ["train", "gan", *TWO, "--max-images", "256", "--batch-size", "32", "--metric-samples",
-       "0", "--seed", "5", "--epochs", "3"]  # fmt: skip
+GAN = [
+    "train",
+    "gan",
+    *TWO,
+    "--max-images",
+    "256",
+    "--batch-size",
+    "32",
+    "--metric-samples",
+    "0",
+    "--seed",
+    "5",
+    "--epochs",
+    "3",
+]
 # 268 training pairs and 14 validation pairs in batches of 4: four validation batches,
 # which sharding would split between the processes.
 SEQ2SEQ_SETTINGS = {"max_pairs": 300, "hidden": 16, "embed": 16, "seed": 3, "batch_size": 4}
-SEQ2SEQ = ["train", "seq2seq", *TWO, "--max-pairs", "300", "--hidden", "16", "--embed", "16",
-           "--seed", "3", "--batch-size", "4", "--epochs", "2"]  # fmt: skip
+SEQ2SEQ = [
+    "train",
+    "seq2seq",
+    *TWO,
+    "--max-pairs",
+    "300",
+    "--hidden",
+    "16",
+    "--embed",
+    "16",
+    "--seed",
+    "3",
+    "--batch-size",
+    "4",
+    "--epochs",
+    "2",
+]
 # 128 images in batches of 16: 4 iterations per process an epoch, enough for every loss
 # of a 4-channel DualGAN to fall from epoch 1 to epoch 2.
-DUALGAN = ["train", "dualgan", *TWO, "--max-images", "128", "--batch-size", "16", "--hidden",
-           "4", "--seed", "2", "--epochs", "2"]  # fmt: skip
+DUALGAN = [
+    "train",
+    "dualgan",
+    *TWO,
+    "--max-images",
+    "128",
+    "--batch-size",
+    "16",
+    "--hidden",
+    "4",
+    "--seed",
+    "2",
+    "--epochs",
+    "2",
+]
 
 
 def command(*args: str) -> list[str]:
@@ -61,8 +102,9 @@ def env() -> dict[str, str]:
 
 def train(args: list[str], out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``ignite-gen ARGS --out OUT EXTRA`` to its end, which must be a success."""
-    result = subprocess.run(command(*args, "--out", str(out), *extra), capture_output=True,
-                            text=True, env=env())  # fmt: skip
+    result = subprocess.run(
+        command(*args, "--out", str(out), *extra), capture_output=True, text=True, env=env()
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result
@@ -111,8 +153,13 @@ def gan_runs(tmp_path_factory) -> tuple[Path, Path]:
     straight, killed = root / "straight", root / "killed"
     train(GAN, straight)
     quiet = subprocess.DEVNULL
-    child = subprocess.Popen(command(*GAN, "--out", str(killed)), stdout=quiet, stderr=quiet,
-                             env=env(), start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        command(*GAN, "--out", str(killed)),
+        stdout=quiet,
+        stderr=quiet,
+        env=env(),
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not (killed / "snapshot_epoch_0001.pt").exists():
         assert child.poll() is None, "the run ended before its first snapshot"
@@ -229,10 +276,13 @@ def test_two_process_dualgan_trains_one_run_that_one_process_uses(dualgan_run, t
 
 @pytest.mark.parametrize(
     "flags",
-    [["--sync-batchnorm", "--device", "cpu"], ["--device", "cpu", "--sync-batchnorm"],
-     ["--sync-batchnorm", "--backend", "gloo", "--device", "cpu"]],
+    [
+        ["--sync-batchnorm", "--device", "cpu"],
+        ["--device", "cpu", "--sync-batchnorm"],
+        ["--sync-batchnorm", "--backend", "gloo", "--device", "cpu"],
+    ],
     ids=["flag-first", "device-first", "gloo"],
-)  # fmt: skip
+)
 def test_sync_batchnorm_on_the_cpu_is_one_line_before_anything_starts(flags, tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["train", "gan", "--nproc-per-node", "2", "--out", str(out), *flags]

@@ -81,8 +81,9 @@ def independent_scores(file, pairs):
         Vocabulary.from_state_dict(snap.metadata[k]) for k in ("src_vocab", "tgt_vocab")
     )
     casing = Casing.from_state_dict(snap.metadata["tgt_casing"])
-    sources = [src_vocab.encode(ja(japanese), max_len=snap.metadata["max_len"])
-               for japanese, _ in pairs]  # fmt: skip
+    sources = [
+        src_vocab.encode(ja(japanese), max_len=snap.metadata["max_len"]) for japanese, _ in pairs
+    ]
     max_len = max(50, 2 * max(len(ids) for ids in sources))
     hyps = []
     for ids in sources:
@@ -151,8 +152,9 @@ def test_evaluate_decodes_as_translate_does(run_dir, capsys, tmp_path, monkeypat
     translations = translate(snap, [japanese for japanese, _ in pairs], max_len=limit)
     translate_steps, steps[:] = list(steps), []
     out = tmp_path / "all.txt"
-    result = evaluate(capsys, str(snap), "--data", str(TATOEBA), "--max-pairs", str(PAIRS),
-                      "--out", str(out))  # fmt: skip
+    result = evaluate(
+        capsys, str(snap), "--data", str(TATOEBA), "--max-pairs", str(PAIRS), "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     hyps = [line[5:] for line in out.read_text("utf-8").splitlines()[2::4]]
     assert hyps == translations
@@ -206,9 +208,15 @@ def test_mistakes_are_one_line_errors(run_dir, gan_snapshot, capsys, tmp_path):
         ([], "", ["no sentences", "standard input"]),
         ([], "\n  \n", ["no sentences", "standard input"]),
     ],
-    ids=["max-len-0", "max-len-negative", "beam-0", "cuda-without-gpu", "empty-stdin",
-         "blank-stdin"],
-)  # fmt: skip
+    ids=[
+        "max-len-0",
+        "max-len-negative",
+        "beam-0",
+        "cuda-without-gpu",
+        "empty-stdin",
+        "blank-stdin",
+    ],
+)
 def test_translate_mistakes_are_one_line_errors(run_dir, args, stdin, fragments):
     snap = str(run_dir / "snapshot_epoch_0001.pt")
     sentences = [] if stdin is not None else ["猫です。"]

@@ -119,9 +119,16 @@ def test_examples_are_short_and_use_only_public_names(path):
 
 def test_seq2seq_examples(tmp_path):
     run_example(
-        "train_seq2seq.py", "--epochs", "1", "--pairs", "300", "--hidden", "16",
-        "--out", str(tmp_path / "example"),
-    )  # fmt: skip
+        "train_seq2seq.py",
+        "--epochs",
+        "1",
+        "--pairs",
+        "300",
+        "--hidden",
+        "16",
+        "--out",
+        str(tmp_path / "example"),
+    )
     records = (tmp_path / "example" / "log.jsonl").read_text().splitlines()
     assert "validation/main/bleu" in json.loads(records[0])
     cli = [sys.executable, "-m", "ignite_gen", "train", "seq2seq", "--epochs", "1"]

@@ -96,13 +96,17 @@ def numerical_conjugate(table: Table, t: float) -> float:
     if table.real_line:
         best = minimize_scalar(
             lambda u: -(t * u - float(table.f(f64(u)))),
-            bounds=(-100.0, 100.0), method="bounded", options={"xatol": 1e-10},
-        )  # fmt: skip
+            bounds=(-100.0, 100.0),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
     else:
         best = minimize_scalar(
             lambda s: -(t * math.exp(s) - float(table.f(f64(math.exp(s))))),
-            bounds=(-25.0, 12.0), method="bounded", options={"xatol": 1e-10},
-        )  # fmt: skip
+            bounds=(-25.0, 12.0),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
     return -float(best.fun)
 
 
@@ -209,10 +213,15 @@ def test_updater_matches_a_plain_step(name: str, objective: str) -> None:
     gen, dis = tiny_pair()
     ref_gen, ref_dis = copy.deepcopy(gen), copy.deepcopy(dis)
     updater = FGANUpdater(
-        [x], gen, dis, torch.optim.SGD(gen.parameters(), lr=0.01),
-        torch.optim.SGD(dis.parameters(), lr=0.01), device="cpu", divergence=name,
+        [x],
+        gen,
+        dis,
+        torch.optim.SGD(gen.parameters(), lr=0.01),
+        torch.optim.SGD(dis.parameters(), lr=0.01),
+        device="cpu",
+        divergence=name,
         generator_objective=objective,
-    )  # fmt: skip
+    )
     ref_opts = [torch.optim.SGD(m.parameters(), lr=0.01) for m in (ref_gen, ref_dis)]
     for step in range(3):
         torch.manual_seed(step)

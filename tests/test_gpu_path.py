@@ -117,8 +117,15 @@ class WatchedLengths(torch.Tensor):
 
     made: list[torch.Tensor] = []  # noqa: RUF012 (reset by the test)
     moves: list[str] = []  # noqa: RUF012
-    MOVES = (torch.Tensor.to, torch.Tensor.cpu, torch.Tensor.cuda, torch.Tensor.clone,
-             torch.Tensor.copy_, torch.Tensor.pin_memory, torch.Tensor.contiguous)  # fmt: skip
+    MOVES = (
+        torch.Tensor.to,
+        torch.Tensor.cpu,
+        torch.Tensor.cuda,
+        torch.Tensor.clone,
+        torch.Tensor.copy_,
+        torch.Tensor.pin_memory,
+        torch.Tensor.contiguous,
+    )
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -159,10 +166,30 @@ def test_encode_refuses_lengths_off_the_cpu():
 
 def test_gpu_check_prints_its_tables_on_cpu(capsys, japanese):
     status = gpu_check.main(
-        ["--device", "cpu", "--runs", "seq2seq", "seq2seq-forced", "--precisions", "fp32",
-         "--iterations", "3", "--log-every", "2", "--timed", "2", "--warmup", "1",
-         "--batch-size", "4", "--hidden", "8", "--pairs", "300"]
-    )  # fmt: skip
+        [
+            "--device",
+            "cpu",
+            "--runs",
+            "seq2seq",
+            "seq2seq-forced",
+            "--precisions",
+            "fp32",
+            "--iterations",
+            "3",
+            "--log-every",
+            "2",
+            "--timed",
+            "2",
+            "--warmup",
+            "1",
+            "--batch-size",
+            "4",
+            "--hidden",
+            "8",
+            "--pairs",
+            "300",
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert status == 0
     assert lines[0].startswith("gpu_check: ") and f"torch {torch.__version__}" in lines[0]

@@ -29,14 +29,25 @@ def test_settings_overrides_and_refuses_unknown_options():
 
 
 TINY = {
-    "gan": {}, "ebgan": {}, "wgan": {}, "lsgan": {}, "fgan": {"divergence": "hellinger"},
-    "cvae": {}, "cvaegan": {"hidden": 4}, "infogan": {"hidden": 4, "fc": 16},
-}  # fmt: skip
+    "gan": {},
+    "ebgan": {},
+    "wgan": {},
+    "lsgan": {},
+    "fgan": {"divergence": "hellinger"},
+    "cvae": {},
+    "cvaegan": {"hidden": 4},
+    "infogan": {"hidden": 4, "fc": 16},
+}
 NETWORKS = {
-    "gan": {"gen", "dis"}, "ebgan": {"gen", "dis"}, "wgan": {"gen", "dis"},
-    "lsgan": {"gen", "dis"}, "fgan": {"gen", "dis"}, "cvae": {"main"},
-    "cvaegan": {"enc", "gen", "dis", "cls"}, "infogan": {"gen", "dis"},
-}  # fmt: skip
+    "gan": {"gen", "dis"},
+    "ebgan": {"gen", "dis"},
+    "wgan": {"gen", "dis"},
+    "lsgan": {"gen", "dis"},
+    "fgan": {"gen", "dis"},
+    "cvae": {"main"},
+    "cvaegan": {"enc", "gen", "dis", "cls"},
+    "infogan": {"gen", "dis"},
+}
 
 
 @pytest.mark.parametrize("name", list(TINY))
@@ -45,8 +56,10 @@ def test_every_image_method_builds_an_updater_that_steps(name):
     run = build_run(tiny)
     assert isinstance(run.updater, Updater)
     assert set(run.updater.models) == NETWORKS[name]
-    before = {k: v.clone() for k, v in run.updater.models["gen" if name != "cvae" else "main"]
-              .state_dict().items()}  # fmt: skip
+    before = {
+        k: v.clone()
+        for k, v in run.updater.models["gen" if name != "cvae" else "main"].state_dict().items()
+    }
     run.updater.update(next(iter(run.updater.iterator)))
     after = run.updater.models["gen" if name != "cvae" else "main"].state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before), "no weight moved"

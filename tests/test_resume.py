@@ -56,12 +56,32 @@ SEQ2SEQ = [
 TINY = ["--epochs", "3", "--seed", "3", "--device", "cpu", "--no-progress", "--metric-samples", "0"]
 CVAE = ["train", "cvae", *TINY, "--max-images", "2560", "--batch-size", "32"]
 CVAEGAN = ["train", "cvaegan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8"]
-INFOGAN = ["train", "infogan", *TINY, "--max-images", "640", "--batch-size", "32", "--hidden", "8",
-           "--fc", "64"]  # fmt: skip
+INFOGAN = [
+    "train",
+    "infogan",
+    *TINY,
+    "--max-images",
+    "640",
+    "--batch-size",
+    "32",
+    "--hidden",
+    "8",
+    "--fc",
+    "64",
+]
 # Two data streams: 10 MNIST batches an epoch against 23 of the 8x8 digits, so the
 # digits' epoch ends inside epoch 3 and both positions must come back from the snapshot.
-DUALGAN = ["train", "dualgan", *TINY[:-2], "--max-images", "640", "--batch-size", "64",
-           "--hidden", "4"]  # fmt: skip
+DUALGAN = [
+    "train",
+    "dualgan",
+    *TINY[:-2],
+    "--max-images",
+    "640",
+    "--batch-size",
+    "64",
+    "--hidden",
+    "4",
+]
 
 
 def cli(*args: str) -> list[str]:
@@ -91,8 +111,9 @@ def straight_and_killed_then_resumed(args: list[str], tmp_path, into_epoch_two: 
     child.wait()
     assert not (killed / "snapshot_epoch_0002.pt").exists(), "the kill came after epoch 2"
 
-    resumed = subprocess.run(cli(*args, "--out", str(killed), "--resume"), capture_output=True,
-                             text=True)  # fmt: skip
+    resumed = subprocess.run(
+        cli(*args, "--out", str(killed), "--resume"), capture_output=True, text=True
+    )
     assert resumed.returncode == 0, resumed.stderr
     return straight, killed
 

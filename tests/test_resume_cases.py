@@ -96,8 +96,7 @@ def test_extension_and_its_min_value_trigger_resume_identically(tmp_path):
 
 def test_retention_deletes_the_snapshot_a_run_was_resumed_from(tmp_path):
     def trainer(epochs: int) -> Trainer:
-        trainer = Trainer(make_regression_updater(), (epochs, "epoch"), out=tmp_path,
-                          resume="auto")  # fmt: skip
+        trainer = Trainer(make_regression_updater(), (epochs, "epoch"), out=tmp_path, resume="auto")
         trainer.extend(extensions.snapshot(n_retains=2))
         return trainer
 
@@ -254,10 +253,34 @@ def test_a_loader_without_state_resumed_mid_epoch_warns_once(tmp_path):
 
 
 # -- the command line ------------------------------------------------------------------
-TINY_GAN = ["--epochs", "1", "--batch-size", "32", "--max-images", "64", "--device", "cpu",
-            "--no-progress", "--metric-samples", "0"]  # fmt: skip
-TINY_SEQ2SEQ = ["--max-pairs", "300", "--hidden", "16", "--embed", "16", "--batch-size", "32",
-                "--seed", "3", "--device", "cpu", "--no-progress"]  # fmt: skip
+TINY_GAN = [
+    "--epochs",
+    "1",
+    "--batch-size",
+    "32",
+    "--max-images",
+    "64",
+    "--device",
+    "cpu",
+    "--no-progress",
+    "--metric-samples",
+    "0",
+]
+TINY_SEQ2SEQ = [
+    "--max-pairs",
+    "300",
+    "--hidden",
+    "16",
+    "--embed",
+    "16",
+    "--batch-size",
+    "32",
+    "--seed",
+    "3",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
 
 
 def cli(capsys, *argv: str) -> subprocess.CompletedProcess:

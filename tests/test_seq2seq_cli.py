@@ -40,8 +40,20 @@ def snapshots_without_data(tmp_path_factory):
     args = ["--hidden", "32", "--embed", "32", "--batch-size", "16", "--lr", "0.01"]
     args += ["--dropout", "0.1", "--min-freq", "1", "--lr-schedule", "constant"]
     args += ["--no-tie-embeddings", "--label-smoothing", "0"]
-    result = run_cli("train", "seq2seq", "--data", str(tsv), *args, "--epochs", "2",
-                     "--device", "cpu", "--no-progress", "--out", str(out))  # fmt: skip
+    result = run_cli(
+        "train",
+        "seq2seq",
+        "--data",
+        str(tsv),
+        *args,
+        "--epochs",
+        "2",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     kept = tmp_path_factory.mktemp("snapshots")
     for epoch in (1, 2):
@@ -90,9 +102,20 @@ def names_run(tmp_path_factory):
     args = ["--hidden", "64", "--embed", "64", "--batch-size", "4", "--lr", "0.01"]
     args += ["--dropout", "0", "--min-freq", "1", "--lr-schedule", "constant"]
     args += ["--label-smoothing", "0", "--teacher-forcing", "1", "--n-retains", "1"]
-    result = run_cli("train", "seq2seq", "--data", str(work / "names.tsv"), *args,
-                     "--epochs", "8", "--device", "cpu", "--no-progress",
-                     "--out", str(work / "out"))  # fmt: skip
+    result = run_cli(
+        "train",
+        "seq2seq",
+        "--data",
+        str(work / "names.tsv"),
+        *args,
+        "--epochs",
+        "8",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out",
+        str(work / "out"),
+    )
     assert result.returncode == 0, result.stderr
     pairs = [tuple(line.split("\t")[:2]) for line in picked]
     return work / "out" / "snapshot_epoch_0008.pt", [(ja, en) for en, ja in pairs]
@@ -141,8 +164,11 @@ def test_a_source_longer_than_max_len_keeps_its_end_marker(names_run, monkeypatc
     # What the model reads: the same ids, <eos> last.
     seen = []
     original = Seq2Seq.encode
-    monkeypatch.setattr(Seq2Seq, "encode", lambda self, src, lengths: seen.append(src.tolist())
-                        or original(self, src, lengths))  # fmt: skip
+    monkeypatch.setattr(
+        Seq2Seq,
+        "encode",
+        lambda self, src, lengths: seen.append(src.tolist()) or original(self, src, lengths),
+    )
     assert len(translate(names_run[0], [long])) == 1
     assert seen == [[ids]]
 
@@ -158,8 +184,17 @@ def test_a_source_longer_than_max_len_keeps_its_end_marker(names_run, monkeypatc
 def test_empty_corpus_after_filtering_is_one_line(tmp_path, pairs, max_len, fragments):
     tsv = tmp_path / "tiny.tsv"
     tsv.write_text(own_pairs(pairs), "utf-8")
-    result = run_cli("train", "seq2seq", "--data", str(tsv), "--max-len", max_len,
-                     "--no-progress", "--out", str(tmp_path / "out"))  # fmt: skip
+    result = run_cli(
+        "train",
+        "seq2seq",
+        "--data",
+        str(tsv),
+        "--max-len",
+        max_len,
+        "--no-progress",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert_one_line_error(result, str(tsv), *fragments)
 
 
@@ -180,6 +215,14 @@ def test_mecab_without_a_dictionary_is_one_line(tmp_path, fake_unidic_lite):
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(hidden), os.environ.get("PYTHONPATH", "")]),
     }
-    result = run_cli("train", "seq2seq", "--data", str(tsv), "--no-progress",
-                     "--out", str(tmp_path / "out"), env=env)  # fmt: skip
+    result = run_cli(
+        "train",
+        "seq2seq",
+        "--data",
+        str(tsv),
+        "--no-progress",
+        "--out",
+        str(tmp_path / "out"),
+        env=env,
+    )
     assert_one_line_error(result, "MeCab", "pip install unidic-lite")

@@ -71,8 +71,9 @@ def test_tied_embeddings_share_one_matrix_also_when_rebuilt():
     count = sum(p.numel() for p in model.parameters())
     assert count == sum(p.numel() for p in untied.parameters()) - 15 * 8
     with pytest.raises(UserError, match="tie_embeddings needs embed equal to 16"):
-        Seq2Seq(src_vocab=5, tgt_vocab=5, embed=8, hidden=8, attention="bahdanau",
-                tie_embeddings=True)  # fmt: skip
+        Seq2Seq(
+            src_vocab=5, tgt_vocab=5, embed=8, hidden=8, attention="bahdanau", tie_embeddings=True
+        )
 
 
 def test_registry_and_bad_options():

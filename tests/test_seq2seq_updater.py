@@ -144,10 +144,17 @@ def test_smoothed_loss_is_torch_cross_entropy_and_reports_the_plain_one(monkeypa
 
 
 _HOST_READS = {
-    torch.Tensor.item, torch.Tensor.tolist, torch.Tensor.cpu, torch.Tensor.numpy,
-    torch.Tensor.__bool__, torch.Tensor.__float__, torch.Tensor.__int__,
-    torch.Tensor.__index__, torch.Tensor.__format__, torch.Tensor.__repr__,
-}  # fmt: skip
+    torch.Tensor.item,
+    torch.Tensor.tolist,
+    torch.Tensor.cpu,
+    torch.Tensor.numpy,
+    torch.Tensor.__bool__,
+    torch.Tensor.__float__,
+    torch.Tensor.__int__,
+    torch.Tensor.__index__,
+    torch.Tensor.__format__,
+    torch.Tensor.__repr__,
+}
 
 
 class HostReads(TorchFunctionMode):

@@ -12,15 +12,6 @@ import ignite_gen
 PACKAGE = Path(ignite_gen.__file__).parent
 
 
-def test_no_module_is_long():
-    long = {
-        str(path.relative_to(PACKAGE)): n
-        for path in PACKAGE.rglob("*.py")
-        if (n := len(path.read_text().splitlines())) > 300
-    }
-    assert not long
-
-
 def test_every_package_declares_all():
     for info in pkgutil.walk_packages([str(PACKAGE)], prefix="ignite_gen."):
         if info.name.endswith("__main__"):  # importing it would run the command

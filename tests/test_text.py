@@ -72,8 +72,15 @@ def test_english_tokenizer_words_and_punctuation():
     english = EnglishTokenizer()
     assert english("I don't know, Tom.") == ["i", "don't", "know", ",", "tom", "."]
     assert english("Is it 3.5 km? It's well-known!") == [
-        "is", "it", "3.5", "km", "?", "it's", "well-known", "!",
-    ]  # fmt: skip
+        "is",
+        "it",
+        "3.5",
+        "km",
+        "?",
+        "it's",
+        "well-known",
+        "!",
+    ]
     # NFKC and curly quotes: full-width letters and ’ become ASCII.
     assert english("ＨＥＬＬＯ，I’m here．") == ["hello", ",", "i'm", "here", "."]
 
@@ -134,13 +141,27 @@ def test_casing_takes_the_form_words_have_inside_sentences():
     # "is" and "go" are lower-case inside sentences, whatever their capitals at the start;
     # words seen only at the start of sentences keep the form they have there.
     assert casing.forms == {
-        "tom": "Tom", "japan": "Japan", "tokyo": "Tokyo", "ios": "iOS",
-        "i": "I", "it": "It", "he": "He", "let's": "Let's", "it's": "It's", "wow": "Wow",
+        "tom": "Tom",
+        "japan": "Japan",
+        "tokyo": "Tokyo",
+        "ios": "iOS",
+        "i": "I",
+        "it": "It",
+        "he": "He",
+        "let's": "Let's",
+        "it's": "It's",
+        "wow": "Wow",
         "kyoto": "Kyoto",
-    }  # fmt: skip
+    }
     assert casing(["is", "tom", "in", "kyoto", "or", "japan", "?"]) == [
-        "is", "Tom", "in", "Kyoto", "or", "Japan", "?",
-    ]  # fmt: skip
+        "is",
+        "Tom",
+        "in",
+        "Kyoto",
+        "or",
+        "Japan",
+        "?",
+    ]
     # A tie goes to the lower-case form, whatever the order of the sentences.
     assert Casing.learn([["a", "Rose", "a", "rose"]]).forms == {}
     assert Casing.learn([["a", "rose", "a", "Rose"]]).forms == {}
@@ -150,9 +171,15 @@ def test_casing_state_is_plain_and_round_trips(tmp_path):
     casing = Casing.learn([["I", "met", "Tom", "in", "Tokyo", "."]])
     torch.save({"casing": casing.state_dict()}, tmp_path / "c.pt")
     loaded = torch.load(tmp_path / "c.pt", weights_only=True)["casing"]
-    assert Casing.from_state_dict(loaded).forms == casing.forms == {
-        "i": "I", "tom": "Tom", "tokyo": "Tokyo",
-    }  # fmt: skip
+    assert (
+        Casing.from_state_dict(loaded).forms
+        == casing.forms
+        == {
+            "i": "I",
+            "tom": "Tom",
+            "tokyo": "Tokyo",
+        }
+    )
 
 
 def test_detokenize_with_the_training_datas_casing():
@@ -171,9 +198,13 @@ def test_casing_of_the_grammar_corpus():
     english = EnglishTokenizer()
     casing = Casing.learn(english.cased(t) for _, t in grammar_pairs(seed=0))
     assert casing.forms == {
-        "i": "I", "tokyo": "Tokyo", "japanese": "Japanese", "english": "English", "tv": "TV",
+        "i": "I",
+        "tokyo": "Tokyo",
+        "japanese": "Japanese",
+        "english": "English",
+        "tv": "TV",
         "we": "We",  # only ever at the start of a sentence in this grammar
-    }  # fmt: skip
+    }
     tokens = english("Do you study japanese and watch tv in tokyo?")
     assert detokenize_english(tokens, casing) == "Do you study Japanese and watch TV in Tokyo?"
 

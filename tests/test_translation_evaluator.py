@@ -101,8 +101,9 @@ def echo_evaluator(casing=None, references=REFERENCES, **options):
     """An evaluator whose model answers each reference as the vocabulary spells it (a
     word outside it is <unk>, which the decoders never emit: the output ends there)."""
     en = EnglishTokenizer()
-    vocab = Vocabulary.build([["i", "saw", "two", "tom", "went", "to", "tokyo", "in", "the"],
-                              ["station", "."]])  # fmt: skip
+    vocab = Vocabulary.build(
+        [["i", "saw", "two", "tom", "went", "to", "tokyo", "in", "the"], ["station", "."]]
+    )
     pairs = [(vocab.encode(en(r)), vocab.encode(en(r), add_sos=True)) for r in references]
     loader = BucketLoader(pairs, batch_size=2, shuffle=False, **options)
     return TranslationEvaluator(loader, vocab, vocab, references, casing=casing), Echo(len(vocab))

@@ -143,10 +143,12 @@ def evaluate_translation(
         raise UserError(f"--batch-size {batch_size}: it must be at least 1")
     loaded = load_translation_snapshot(file, device)
     encoded = [
-        (loaded.encode(japanese), loaded.tgt_vocab.encode(loaded.tgt_tokenizer(english),
-                                                          add_sos=True))
+        (
+            loaded.encode(japanese),
+            loaded.tgt_vocab.encode(loaded.tgt_tokenizer(english), add_sos=True),
+        )
         for japanese, english in pairs
-    ]  # fmt: skip
+    ]
     evaluator = TranslationEvaluator(
         BucketLoader(encoded, batch_size, shuffle=False),
         loaded.src_vocab,

@@ -41,8 +41,12 @@ def translator_scores(snap: Snapshot, device: str | torch.device = "cpu") -> dic
 
 def run(args: argparse.Namespace, snap: Snapshot) -> None:
     """Print both directions' label preservation (a table, or one JSON object)."""
-    for option, value in (("-n", args.num), ("--per-class", args.per_class), ("--seed", args.seed),
-                          ("--model", args.model)):  # fmt: skip
+    for option, value in (
+        ("-n", args.num),
+        ("--per-class", args.per_class),
+        ("--seed", args.seed),
+        ("--model", args.model),
+    ):
         if value is not None:
             raise UserError(
                 f"{option}: {snap.path} holds DualGAN translators, scored on every held-out "

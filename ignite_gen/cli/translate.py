@@ -63,18 +63,25 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("file", type=Path, help="a seq2seq or dualgan snapshot file")
     parser.add_argument(
-        "inputs", nargs="*", metavar="INPUT",
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
         help="Japanese sentences (default: stdin), or image files for a dualgan snapshot",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--to", choices=sorted(TRANSLATORS),
+        "--to",
+        choices=sorted(TRANSLATORS),
         help="dualgan only: v translates MNIST into the 8x8 digits, u back",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "-o", "--output-dir", type=Path, default=None, metavar="DIR",
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="dualgan only: the directory to write the translated images in, created if "
         "missing (default: beside each input)",
-    )  # fmt: skip
+    )
     # None when not given, so that a dualgan snapshot can refuse them.
     parser.add_argument(
         "--beam", type=at_least(1), default=None, help="seq2seq: beam width; 1 is greedy (default)"

@@ -65,73 +65,230 @@ _PEOPLE = [
 _ANIMALS = [("猫", "the cat", "3"), ("犬", "the dog", "3")]
 _NOT_ASKED = {"私", "私たち"}  # "Do I ...?" and "Do we ...?" read oddly; leave them out
 
-_FOOD = [("りんご", "an apple"), ("パン", "bread"), ("魚", "fish"), ("ご飯", "rice"),
-         ("ケーキ", "a cake"), ("卵", "an egg")]  # fmt: skip
-_DRINKS = [("水", "water"), ("お茶", "tea"), ("コーヒー", "coffee"), ("牛乳", "milk"),
-           ("ジュース", "juice")]  # fmt: skip
+_FOOD = [
+    ("りんご", "an apple"),
+    ("パン", "bread"),
+    ("魚", "fish"),
+    ("ご飯", "rice"),
+    ("ケーキ", "a cake"),
+    ("卵", "an egg"),
+]
+_DRINKS = [
+    ("水", "water"),
+    ("お茶", "tea"),
+    ("コーヒー", "coffee"),
+    ("牛乳", "milk"),
+    ("ジュース", "juice"),
+]
 
 # (masu stem, base, third person, past, animals may do it, objects or places)
 _TRANSITIVE = [
     ("食べ", "eat", "eats", "ate", True, _FOOD),
     ("飲み", "drink", "drinks", "drank", True, _DRINKS),
-    ("読み", "read", "reads", "read", False,
-     [("本", "a book"), ("新聞", "the newspaper"), ("手紙", "a letter"), ("雑誌", "a magazine")]),
-    ("書き", "write", "writes", "wrote", False,
-     [("手紙", "a letter"), ("メール", "an email"), ("レポート", "a report"), ("詩", "a poem")]),
-    ("買い", "buy", "buys", "bought", False,
-     [("本", "a book"), ("車", "a car"), ("傘", "an umbrella"), ("靴", "shoes"),
-      ("花", "flowers")]),
-    ("見", "watch", "watches", "watched", False,
-     [("映画", "a movie"), ("テレビ", "TV"), ("ニュース", "the news")]),
-    ("勉強し", "study", "studies", "studied", False,
-     [("日本語", "Japanese"), ("英語", "English"), ("数学", "math"), ("歴史", "history")]),
-    ("作り", "make", "makes", "made", False,
-     [("ケーキ", "a cake"), ("夕食", "dinner"), ("サラダ", "a salad"), ("カレー", "curry")]),
-    ("洗い", "wash", "washes", "washed", False,
-     [("車", "the car"), ("皿", "the dishes"), ("服", "the clothes")]),
-    ("聞き", "listen to", "listens to", "listened to", False,
-     [("音楽", "music"), ("ラジオ", "the radio"), ("歌", "a song")]),
-    ("使い", "use", "uses", "used", False,
-     [("パソコン", "a computer"), ("辞書", "a dictionary"), ("ペン", "a pen")]),
-]  # fmt: skip
+    (
+        "読み",
+        "read",
+        "reads",
+        "read",
+        False,
+        [("本", "a book"), ("新聞", "the newspaper"), ("手紙", "a letter"), ("雑誌", "a magazine")],
+    ),
+    (
+        "書き",
+        "write",
+        "writes",
+        "wrote",
+        False,
+        [("手紙", "a letter"), ("メール", "an email"), ("レポート", "a report"), ("詩", "a poem")],
+    ),
+    (
+        "買い",
+        "buy",
+        "buys",
+        "bought",
+        False,
+        [
+            ("本", "a book"),
+            ("車", "a car"),
+            ("傘", "an umbrella"),
+            ("靴", "shoes"),
+            ("花", "flowers"),
+        ],
+    ),
+    (
+        "見",
+        "watch",
+        "watches",
+        "watched",
+        False,
+        [("映画", "a movie"), ("テレビ", "TV"), ("ニュース", "the news")],
+    ),
+    (
+        "勉強し",
+        "study",
+        "studies",
+        "studied",
+        False,
+        [("日本語", "Japanese"), ("英語", "English"), ("数学", "math"), ("歴史", "history")],
+    ),
+    (
+        "作り",
+        "make",
+        "makes",
+        "made",
+        False,
+        [("ケーキ", "a cake"), ("夕食", "dinner"), ("サラダ", "a salad"), ("カレー", "curry")],
+    ),
+    (
+        "洗い",
+        "wash",
+        "washes",
+        "washed",
+        False,
+        [("車", "the car"), ("皿", "the dishes"), ("服", "the clothes")],
+    ),
+    (
+        "聞き",
+        "listen to",
+        "listens to",
+        "listened to",
+        False,
+        [("音楽", "music"), ("ラジオ", "the radio"), ("歌", "a song")],
+    ),
+    (
+        "使い",
+        "use",
+        "uses",
+        "used",
+        False,
+        [("パソコン", "a computer"), ("辞書", "a dictionary"), ("ペン", "a pen")],
+    ),
+]
 _INTRANSITIVE = [
-    ("行き", "go", "goes", "went", False,
-     [("学校に", "to school"), ("駅に", "to the station"), ("図書館に", "to the library"),
-      ("東京に", "to Tokyo"), ("病院に", "to the hospital")]),
-    ("来", "come", "comes", "came", True,
-     [("学校に", "to school"), ("公園に", "to the park"), ("ここに", "here")]),
+    (
+        "行き",
+        "go",
+        "goes",
+        "went",
+        False,
+        [
+            ("学校に", "to school"),
+            ("駅に", "to the station"),
+            ("図書館に", "to the library"),
+            ("東京に", "to Tokyo"),
+            ("病院に", "to the hospital"),
+        ],
+    ),
+    (
+        "来",
+        "come",
+        "comes",
+        "came",
+        True,
+        [("学校に", "to school"), ("公園に", "to the park"), ("ここに", "here")],
+    ),
     ("帰り", "go home", "goes home", "went home", False, [("家に", ""), ("早く家に", "early")]),
-    ("寝", "sleep", "sleeps", "slept", True,
-     [("家で", "at home"), ("部屋で", "in the room"), ("ソファーで", "on the sofa")]),
-    ("走り", "run", "runs", "ran", True,
-     [("公園で", "in the park"), ("駅まで", "to the station"), ("海辺で", "on the beach")]),
-    ("働き", "work", "works", "worked", False,
-     [("会社で", "at the office"), ("家で", "at home"), ("病院で", "at the hospital"),
-      ("店で", "at the shop")]),
-    ("泳ぎ", "swim", "swims", "swam", True,
-     [("海で", "in the sea"), ("プールで", "in the pool"), ("川で", "in the river")]),
-    ("遊び", "play", "plays", "played", True,
-     [("公園で", "in the park"), ("家で", "at home"), ("外で", "outside")]),
-]  # fmt: skip
+    (
+        "寝",
+        "sleep",
+        "sleeps",
+        "slept",
+        True,
+        [("家で", "at home"), ("部屋で", "in the room"), ("ソファーで", "on the sofa")],
+    ),
+    (
+        "走り",
+        "run",
+        "runs",
+        "ran",
+        True,
+        [("公園で", "in the park"), ("駅まで", "to the station"), ("海辺で", "on the beach")],
+    ),
+    (
+        "働き",
+        "work",
+        "works",
+        "worked",
+        False,
+        [
+            ("会社で", "at the office"),
+            ("家で", "at home"),
+            ("病院で", "at the hospital"),
+            ("店で", "at the shop"),
+        ],
+    ),
+    (
+        "泳ぎ",
+        "swim",
+        "swims",
+        "swam",
+        True,
+        [("海で", "in the sea"), ("プールで", "in the pool"), ("川で", "in the river")],
+    ),
+    (
+        "遊び",
+        "play",
+        "plays",
+        "played",
+        True,
+        [("公園で", "in the park"), ("家で", "at home"), ("外で", "outside")],
+    ),
+]
 
 # (japanese, english, tense): the tenses a time word allows.
 _TIMES = [
-    ("", "", "present"), ("", "", "past"), ("毎日", "every day", "present"),
-    ("毎朝", "every morning", "present"), ("昨日", "yesterday", "past"),
-    ("先週", "last week", "past"), ("今日", "today", "past"), ("今日", "today", "future"),
-    ("明日", "tomorrow", "future"), ("来週", "next week", "future"),
-]  # fmt: skip
+    ("", "", "present"),
+    ("", "", "past"),
+    ("毎日", "every day", "present"),
+    ("毎朝", "every morning", "present"),
+    ("昨日", "yesterday", "past"),
+    ("先週", "last week", "past"),
+    ("今日", "today", "past"),
+    ("今日", "today", "future"),
+    ("明日", "tomorrow", "future"),
+    ("来週", "next week", "future"),
+]
 
-_LIKED = [("犬", "dogs"), ("猫", "cats"), ("音楽", "music"), ("寿司", "sushi"), ("本", "books"),
-          ("夏", "summer"), ("映画", "movies"), ("スポーツ", "sports"), ("魚", "fish"),
-          ("コーヒー", "coffee")]  # fmt: skip
+_LIKED = [
+    ("犬", "dogs"),
+    ("猫", "cats"),
+    ("音楽", "music"),
+    ("寿司", "sushi"),
+    ("本", "books"),
+    ("夏", "summer"),
+    ("映画", "movies"),
+    ("スポーツ", "sports"),
+    ("魚", "fish"),
+    ("コーヒー", "coffee"),
+]
 
-_I_ADJ = {"面白い": "interesting", "難しい": "difficult", "易しい": "easy", "新しい": "new",
-          "古い": "old", "高い": "expensive", "安い": "cheap", "大きい": "big",
-          "小さい": "small", "広い": "large", "狭い": "cramped", "暑い": "hot", "寒い": "cold",
-          "おいしい": "delicious", "長い": "long", "優しい": "gentle", "いい": "good"}  # fmt: skip
-_NA_ADJ = {"静か": "quiet", "きれい": "beautiful", "有名": "famous", "便利": "convenient",
-           "にぎやか": "lively", "親切": "kind"}  # fmt: skip
+_I_ADJ = {
+    "面白い": "interesting",
+    "難しい": "difficult",
+    "易しい": "easy",
+    "新しい": "new",
+    "古い": "old",
+    "高い": "expensive",
+    "安い": "cheap",
+    "大きい": "big",
+    "小さい": "small",
+    "広い": "large",
+    "狭い": "cramped",
+    "暑い": "hot",
+    "寒い": "cold",
+    "おいしい": "delicious",
+    "長い": "long",
+    "優しい": "gentle",
+    "いい": "good",
+}
+_NA_ADJ = {
+    "静か": "quiet",
+    "きれい": "beautiful",
+    "有名": "famous",
+    "便利": "convenient",
+    "にぎやか": "lively",
+    "親切": "kind",
+}
 _NOUNS = [
     ("本", "book", ["面白い", "難しい", "新しい", "古い", "高い", "いい"]),
     ("映画", "movie", ["面白い", "古い", "有名", "いい", "長い"]),
@@ -145,11 +302,23 @@ _NOUNS = [
     ("辞書", "dictionary", ["便利", "新しい", "古い", "高い"]),
     ("先生", "teacher", ["親切", "有名", "優しい"]),
 ]
-_DETERMINERS = [("この", "this"), ("あの", "that"), ("私の", "my"), ("彼の", "his"),
-                ("彼女の", "her"), ("私たちの", "our")]  # fmt: skip
+_DETERMINERS = [
+    ("この", "this"),
+    ("あの", "that"),
+    ("私の", "my"),
+    ("彼の", "his"),
+    ("彼女の", "her"),
+    ("私たちの", "our"),
+]
 # (tense, negative, question) for 好き and adjective sentences.
-_FORMS = [("present", False, False), ("present", True, False), ("past", False, False),
-          ("past", True, False), ("present", False, True), ("past", False, True)]  # fmt: skip
+_FORMS = [
+    ("present", False, False),
+    ("present", True, False),
+    ("past", False, False),
+    ("past", True, False),
+    ("present", False, True),
+    ("past", False, True),
+]
 
 
 def _english(words: list[str], question: bool) -> str:
@@ -178,8 +347,12 @@ def _verb_clause(
 
 
 def _verb_pairs() -> Iterator[tuple[str, str]]:
-    ending = {(False, False): "ます", (True, False): "ません", (False, True): "ました",
-              (True, True): "ませんでした"}  # fmt: skip
+    ending = {
+        (False, False): "ます",
+        (True, False): "ません",
+        (False, True): "ました",
+        (True, True): "ませんでした",
+    }
     for table, particle in ((_TRANSITIVE, "を"), (_INTRANSITIVE, "")):
         for verb in table:
             subjects = _PEOPLE + (_ANIMALS if verb[4] else [])
@@ -198,9 +371,12 @@ def _verb_pairs() -> Iterator[tuple[str, str]]:
 
 
 def _like_pairs() -> Iterator[tuple[str, str]]:
-    ending = {("present", False): "好きです", ("present", True): "好きではありません",
-              ("past", False): "好きでした",
-              ("past", True): "好きではありませんでした"}  # fmt: skip
+    ending = {
+        ("present", False): "好きです",
+        ("present", True): "好きではありません",
+        ("past", False): "好きでした",
+        ("past", True): "好きではありませんでした",
+    }
     like: _Verb = ("", "like", "likes", "liked", True, [])
     for person in _PEOPLE + _ANIMALS:
         for thing_ja, thing_en in _LIKED:
@@ -214,15 +390,26 @@ def _like_pairs() -> Iterator[tuple[str, str]]:
 
 def _adjective_ja(adjective: str, tense: str, negative: bool) -> str:
     if adjective in _NA_ADJ:
-        return adjective + {("present", False): "です", ("present", True): "ではありません",
-                             ("past", False): "でした", ("past", True): "ではありませんでした"}[
-            tense, negative
-        ]  # fmt: skip
+        return (
+            adjective
+            + {
+                ("present", False): "です",
+                ("present", True): "ではありません",
+                ("past", False): "でした",
+                ("past", True): "ではありませんでした",
+            }[tense, negative]
+        )
     stem = "よ" if adjective == "いい" else adjective[:-1]
     if tense == "present" and not negative:
         return adjective + "です"
-    return stem + {("present", True): "くないです", ("past", False): "かったです",
-                   ("past", True): "くなかったです"}[tense, negative]  # fmt: skip
+    return (
+        stem
+        + {
+            ("present", True): "くないです",
+            ("past", False): "かったです",
+            ("past", True): "くなかったです",
+        }[tense, negative]
+    )
 
 
 def _adjective_pairs() -> Iterator[tuple[str, str]]:

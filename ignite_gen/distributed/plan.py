@@ -107,8 +107,11 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
     backend = settings.backend or ("nccl" if device.type == "cuda" else "gloo")
     if settings.sync_batchnorm and (device.type != "cuda" or backend != "nccl"):
         if device.type != "cuda":
-            where = "this machine has no CUDA device" if settings.device == "auto" else (
-                f"--device {settings.device}")  # fmt: skip
+            where = (
+                "this machine has no CUDA device"
+                if settings.device == "auto"
+                else (f"--device {settings.device}")
+            )
             reason = f"needs CUDA and the nccl backend, and {where}"
         else:
             reason = f"needs the nccl backend, not --backend {backend}"
@@ -117,13 +120,24 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
             "statistics instead"
         )
     port = settings.master_port or (_MULTI_NODE_PORT if nnodes > 1 else None)
-    plan = Launch(nproc, nnodes, node_rank, settings.master_addr, port, backend,
-                  settings.dist_timeout, torchrun)  # fmt: skip
+    plan = Launch(
+        nproc,
+        nnodes,
+        node_rank,
+        settings.master_addr,
+        port,
+        backend,
+        settings.dist_timeout,
+        torchrun,
+    )
     if plan.world_size > 1:
         _check_devices(plan, device, settings.device)
     if plan.spawns and node_rank == 0 and port is not None and not _can_listen(port):
-        given = f"--master-port {port}" if settings.master_port else (
-            f"port {port}, the default --master-port of several machines,")  # fmt: skip
+        given = (
+            f"--master-port {port}"
+            if settings.master_port
+            else (f"port {port}, the default --master-port of several machines,")
+        )
         raise ArgumentError(
             f"{given} is taken on this machine (another run or program listens there); "
             "give every machine another --master-port"

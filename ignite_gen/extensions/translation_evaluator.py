@@ -128,9 +128,14 @@ class TranslationEvaluator(Extension):
         # same for 500 sentences as for 64 on a CPU.
         sources = [src for src, _ in self.loader.pairs]
         decoded = decode_sentences(
-            cast(Seq2Seq, model), sources, self.beam, self.max_len, self.length_penalty,
-            batch_size=self.decode_batch_size, device=device,
-        )  # fmt: skip
+            cast(Seq2Seq, model),
+            sources,
+            self.beam,
+            self.max_len,
+            self.length_penalty,
+            batch_size=self.decode_batch_size,
+            device=device,
+        )
         hyps = [detokenize_english(self.tgt_vocab.decode(ids), self.casing) for ids in decoded]
         triples = [
             ("".join(self.src_vocab.decode(src)), reference, hypothesis)

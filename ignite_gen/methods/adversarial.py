@@ -22,7 +22,7 @@ __all__ = [
     "add_gan_arguments",
     "gan_networks",
     "updater_options",
-]  # fmt: skip
+]
 
 #: ``--arch`` names: the (generator, discriminator) registry names.
 ARCHITECTURES: dict[str, tuple[str, str]] = {

@@ -51,9 +51,14 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     loader = mnist_loader(settings, device, labels=True, hold_out=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     updater = CVAEUpdater(
-        loader, model, optimizer, device=device, precision=settings.precision,
-        kl_weight=settings.kl_weight, sync_batchnorm=settings.sync_batchnorm,
-    )  # fmt: skip
+        loader,
+        model,
+        optimizer,
+        device=device,
+        precision=settings.precision,
+        kl_weight=settings.kl_weight,
+        sync_batchnorm=settings.sync_batchnorm,
+    )
     if predictor:
         return Run(
             updater,
@@ -63,10 +68,13 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
             summary=lambda _, record: f"held-out accuracy {record['main/accuracy']:.1%}",
         )
     return generator_run(
-        updater, settings, LOSSES, generator="main",
+        updater,
+        settings,
+        LOSSES,
+        generator="main",
         metrics=[ConditionalAccuracy("main", seed=settings.seed)],
         metric_keys=["main/conditional_accuracy"],
-    )  # fmt: skip
+    )
 
 
 CVAE = Method(

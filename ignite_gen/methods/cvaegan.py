@@ -59,17 +59,31 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     weights = {term: getattr(settings, f"{term}_weight") for term in DEFAULT_WEIGHTS}
     updater = CVAEGANUpdater(
         # Style transfer is scored on the held-out 1,000 images: not trained on.
-        mnist_loader(settings, device, labels=True, hold_out=True), enc, gen, dis, cls,
-        adam(enc), adam(gen), adam(dis), adam(cls),
-        device=device, weights=weights, precision=settings.precision,
-        ema_decay=settings.ema_decay, sync_batchnorm=settings.sync_batchnorm,
-    )  # fmt: skip
+        mnist_loader(settings, device, labels=True, hold_out=True),
+        enc,
+        gen,
+        dis,
+        cls,
+        adam(enc),
+        adam(gen),
+        adam(dis),
+        adam(cls),
+        device=device,
+        weights=weights,
+        precision=settings.precision,
+        ema_decay=settings.ema_decay,
+        sync_batchnorm=settings.sync_batchnorm,
+    )
     return generator_run(
-        updater, settings, ["enc/loss", "gen/loss", "dis/loss", "cls/loss"],
-        metrics=[ConditionalAccuracy("gen", seed=settings.seed),
-                 StyleTransferAccuracy("enc", "gen", seed=settings.seed)],
+        updater,
+        settings,
+        ["enc/loss", "gen/loss", "dis/loss", "cls/loss"],
+        metrics=[
+            ConditionalAccuracy("gen", seed=settings.seed),
+            StyleTransferAccuracy("enc", "gen", seed=settings.seed),
+        ],
         metric_keys=["gen/conditional_accuracy", "gen/style_transfer"],
-    )  # fmt: skip
+    )
 
 
 CVAEGAN = Method(

@@ -47,29 +47,37 @@ def holds_translators(model_names: Iterable[str]) -> bool:
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     add_mnist_arguments(parser)
     parser.add_argument(
-        "--adversarial", choices=ADVERSARIAL_LOSSES,
+        "--adversarial",
+        choices=ADVERSARIAL_LOSSES,
         help="wgan: the paper's clipped critics (RMSprop); nonsaturating: the cross-entropy "
         "of the authors' code (Adam) (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--lr", type=positive, default=None,
+        "--lr",
+        type=positive,
+        default=None,
         help="learning rate (default 5e-5 for wgan, 2e-4 for nonsaturating)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--cycle-weight", type=at_least(0.0, float),
+        "--cycle-weight",
+        type=at_least(0.0, float),
         help="weight of both L1 reconstruction terms, lambda_u = lambda_v (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--n-critic", type=at_least(1), default=None,
+        "--n-critic",
+        type=at_least(1),
+        default=None,
         help="critic steps per generator step (default 2 for wgan, 1 for nonsaturating)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--hidden", type=at_least(1), help="channels of the first layers (default %(default)s)"
     )
     parser.add_argument(
-        "--precision", choices=sorted(PRECISIONS), default="fp32",
+        "--precision",
+        choices=sorted(PRECISIONS),
+        default="fp32",
         help="autocast precision of the forward passes (default fp32)",
-    )  # fmt: skip
+    )
 
 
 def _optimizer(settings: argparse.Namespace, *pair: nn.Module) -> torch.optim.Optimizer:
@@ -84,9 +92,12 @@ def _loader(settings: argparse.Namespace, device: torch.device) -> UnpairedLoade
     digits, _, _, _ = held_out_split(V)
     # Each domain on its own shuffle: the seeds differ so the two orders are unrelated.
     loader_v = TensorLoader(
-        digits, batch_size=settings.batch_size, drop_last=True, seed=settings.seed + 1,
+        digits,
+        batch_size=settings.batch_size,
+        drop_last=True,
+        seed=settings.seed + 1,
         device=device,
-    )  # fmt: skip
+    )
     return UnpairedLoader(mnist_loader(settings, device, hold_out=True), loader_v)
 
 
@@ -94,13 +105,21 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     gen_uv, gen_vu = (build_model("dualgan-translator", hidden=settings.hidden) for _ in "uv")
     dis_u, dis_v = (build_model("dcgan-discriminator", hidden=settings.hidden) for _ in "uv")
     updater = DualGANUpdater(
-        _loader(settings, device), gen_uv, gen_vu, dis_u, dis_v,
-        _optimizer(settings, gen_uv, gen_vu), _optimizer(settings, dis_u, dis_v),
-        device=device, adversarial=settings.adversarial,
-        lambda_u=settings.cycle_weight, lambda_v=settings.cycle_weight,
-        n_critic=settings.n_critic, precision=settings.precision,
+        _loader(settings, device),
+        gen_uv,
+        gen_vu,
+        dis_u,
+        dis_v,
+        _optimizer(settings, gen_uv, gen_vu),
+        _optimizer(settings, dis_u, dis_v),
+        device=device,
+        adversarial=settings.adversarial,
+        lambda_u=settings.cycle_weight,
+        lambda_v=settings.cycle_weight,
+        n_critic=settings.n_critic,
+        precision=settings.precision,
         sync_batchnorm=settings.sync_batchnorm,
-    )  # fmt: skip
+    )
     losses = ["dis/loss", "gen/loss", "gen/rec_u", "gen/rec_v"]
     preservation = [f"{translator}/label_preservation" for translator, _, _ in DIRECTIONS.values()]
     return Run(

@@ -10,7 +10,7 @@ from ..argtypes import at_least, positive
 from ..updaters import EBGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,  # fmt: skip
+    adam,
     add_adam_arguments,
     add_gan_arguments,
     gan_networks,
@@ -39,10 +39,17 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     gen, dis = gan_networks(settings)
     optimizer = adam(settings)
     updater = EBGANUpdater(
-        mnist_loader(settings, device), gen, dis, optimizer(gen), optimizer(dis),
-        margin=settings.margin, pt_weight=settings.pt_weight, dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis, **updater_options(settings, device),
-    )  # fmt: skip
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        margin=settings.margin,
+        pt_weight=settings.pt_weight,
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
+        **updater_options(settings, device),
+    )
     return generator_run(updater, settings, LOSSES)
 
 

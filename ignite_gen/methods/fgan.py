@@ -9,7 +9,7 @@ import torch
 from ..updaters import DIVERGENCES, GENERATOR_OBJECTIVES, FGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,  # fmt: skip
+    adam,
     add_adam_arguments,
     add_gan_arguments,
     gan_networks,
@@ -29,19 +29,22 @@ LEARNING_RATES = {"hellinger": 5e-5}
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     add_gan_arguments(
-        parser, ("dcgan", "dcgan-article"),
+        parser,
+        ("dcgan", "dcgan-article"),
         lr_help="Adam's learning rate (default 2e-4; 5e-5 for --divergence hellinger)",
-    )  # fmt: skip
+    )
     add_adam_arguments(parser)
     parser.add_argument(
-        "--divergence", choices=sorted(DIVERGENCES),
+        "--divergence",
+        choices=sorted(DIVERGENCES),
         help="the f-divergence the critic estimates and G minimises (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--generator-objective", choices=GENERATOR_OBJECTIVES,
+        "--generator-objective",
+        choices=GENERATOR_OBJECTIVES,
         help="activation: G raises E[g_f(V(G(z)))] (the paper's section 3.2); saddle: G "
         "lowers the critic's bound (default %(default)s)",
-    )  # fmt: skip
+    )
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
@@ -49,11 +52,17 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     lr = settings.lr or LEARNING_RATES.get(settings.divergence, ADAM_DEFAULTS["lr"])
     optimizer = adam(settings, lr)
     updater = FGANUpdater(
-        mnist_loader(settings, device), gen, dis, optimizer(gen), optimizer(dis),
-        divergence=settings.divergence, generator_objective=settings.generator_objective,
-        dis_batch=settings.dis_batch, n_dis=settings.n_dis,
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        divergence=settings.divergence,
+        generator_objective=settings.generator_objective,
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
         **updater_options(settings, device),
-    )  # fmt: skip
+    )
     return generator_run(updater, settings, ["dis/divergence", "gen/loss"])
 
 

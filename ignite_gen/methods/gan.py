@@ -9,7 +9,7 @@ import torch
 from ..updaters import GANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,  # fmt: skip
+    adam,
     add_adam_arguments,
     add_gan_arguments,
     gan_networks,
@@ -33,10 +33,15 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     gen, dis = gan_networks(settings)
     optimizer = adam(settings)
     updater = GANUpdater(
-        mnist_loader(settings, device), gen, dis, optimizer(gen), optimizer(dis),
-        dis_batch=settings.dis_batch, n_dis=settings.n_dis,
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
         **updater_options(settings, device),
-    )  # fmt: skip
+    )
     return generator_run(updater, settings, LOSSES)
 
 

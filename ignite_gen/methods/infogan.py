@@ -33,13 +33,17 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--beta1", type=fraction, default=0.5, help="Adam beta1 (default 0.5)")
     parser.add_argument(
-        "--categorical-weight", type=at_least(0.0, float), default=1.0,
+        "--categorical-weight",
+        type=at_least(0.0, float),
+        default=1.0,
         help="weight of the categorical code's information term (default 1, the paper's)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--continuous-weight", type=at_least(0.0, float), default=0.1,
+        "--continuous-weight",
+        type=at_least(0.0, float),
+        default=0.1,
         help="weight of the continuous codes' information term (default 0.1, the paper's)",
-    )  # fmt: skip
+    )
     add_generator_arguments(parser)
 
 
@@ -49,18 +53,25 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     dis = build_model("infogan-discriminator", **size)
     betas = (settings.beta1, 0.999)
     updater = InfoGANUpdater(
-        mnist_loader(settings, device, hold_out=True), gen, dis,
+        mnist_loader(settings, device, hold_out=True),
+        gen,
+        dis,
         torch.optim.Adam(gen.parameters(), lr=settings.lr_gen, betas=betas),
         torch.optim.Adam(dis.parameters(), lr=settings.lr_dis, betas=betas),
-        device=device, categorical_weight=settings.categorical_weight,
-        continuous_weight=settings.continuous_weight, precision=settings.precision,
-        ema_decay=settings.ema_decay, sync_batchnorm=settings.sync_batchnorm,
-    )  # fmt: skip
+        device=device,
+        categorical_weight=settings.categorical_weight,
+        continuous_weight=settings.continuous_weight,
+        precision=settings.precision,
+        ema_decay=settings.ema_decay,
+        sync_batchnorm=settings.sync_batchnorm,
+    )
     return generator_run(
-        updater, settings, ["dis/loss", "gen/loss"],
+        updater,
+        settings,
+        ["dis/loss", "gen/loss"],
         metrics=[CodePurityReport("gen", seed=settings.seed), CodeTraversal("gen")],
         metric_keys=["gen/code_purity"],
-    )  # fmt: skip
+    )
 
 
 INFOGAN = Method(

@@ -10,7 +10,7 @@ from ..argtypes import finite
 from ..updaters import LSGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,  # fmt: skip
+    adam,
     add_adam_arguments,
     add_gan_arguments,
     gan_networks,
@@ -35,10 +35,18 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     gen, dis = gan_networks(settings)
     optimizer = adam(settings)
     updater = LSGANUpdater(
-        mnist_loader(settings, device), gen, dis, optimizer(gen), optimizer(dis),
-        a=settings.a, b=settings.b, c=settings.c, dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis, **updater_options(settings, device),
-    )  # fmt: skip
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        a=settings.a,
+        b=settings.b,
+        c=settings.c,
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
+        **updater_options(settings, device),
+    )
     return generator_run(updater, settings, LOSSES)
 
 

@@ -104,19 +104,30 @@ def translation_corpus(
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     corpus = translation_corpus(settings)
     src_vocab, tgt_vocab = corpus.vocabularies
-    loader = BucketLoader(corpus.encoded("train"), settings.batch_size, seed=settings.seed,
-                          device=device)  # fmt: skip
+    loader = BucketLoader(
+        corpus.encoded("train"), settings.batch_size, seed=settings.seed, device=device
+    )
     model = Seq2Seq(
-        src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), embed=settings.embed,
-        hidden=settings.hidden, layers=settings.layers, attention=settings.attention,
-        dropout=settings.dropout, tie_embeddings=settings.tie_embeddings,
-    )  # fmt: skip
+        src_vocab=len(src_vocab),
+        tgt_vocab=len(tgt_vocab),
+        embed=settings.embed,
+        hidden=settings.hidden,
+        layers=settings.layers,
+        attention=settings.attention,
+        dropout=settings.dropout,
+        tie_embeddings=settings.tie_embeddings,
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     updater = Seq2SeqUpdater(
-        loader, model, optimizer, device=device, teacher_forcing=settings.teacher_forcing,
-        label_smoothing=settings.label_smoothing, precision=settings.precision,
+        loader,
+        model,
+        optimizer,
+        device=device,
+        teacher_forcing=settings.teacher_forcing,
+        label_smoothing=settings.label_smoothing,
+        precision=settings.precision,
         sync_batchnorm=settings.sync_batchnorm,
-    )  # fmt: skip
+    )
     schedule = []
     if settings.lr_schedule == "cosine":
         iterations = settings.epochs * len(loader)
@@ -124,12 +135,17 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
         schedule.append(extensions.LRScheduler(cosine))
     # Every process scores the whole validation set: its loss then matches BLEU and chrF,
     # which decode every pair anyway, and rank 0's log reports the full set's loss.
-    valid = BucketLoader(corpus.encoded("valid"), settings.batch_size, shuffle=False,
-                         num_replicas=1, rank=0)  # fmt: skip
+    valid = BucketLoader(
+        corpus.encoded("valid"), settings.batch_size, shuffle=False, num_replicas=1, rank=0
+    )
     evaluator = extensions.TranslationEvaluator(
-        valid, src_vocab, tgt_vocab, corpus.references("valid"), casing=corpus.casing,
+        valid,
+        src_vocab,
+        tgt_vocab,
+        corpus.references("valid"),
+        casing=corpus.casing,
         beam=settings.beam,
-    )  # fmt: skip
+    )
 
     def summary(trainer: Trainer, record: Mapping[str, Any]) -> str:
         bleu, chrf = record["validation/main/bleu"], record["validation/main/chrf"]

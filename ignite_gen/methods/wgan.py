@@ -52,10 +52,16 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     else:
         make = lambda m: torch.optim.RMSprop(m.parameters(), lr=settings.lr or 5e-5)  # noqa: E731
     updater = WGANUpdater(
-        mnist_loader(settings, device), gen, dis, make(gen), make(dis),
-        n_critic=settings.n_critic, clip=None if settings.gp else settings.clip,
-        gradient_penalty=settings.gp or None, **updater_options(settings, device),
-    )  # fmt: skip
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        make(gen),
+        make(dis),
+        n_critic=settings.n_critic,
+        clip=None if settings.gp else settings.clip,
+        gradient_penalty=settings.gp or None,
+        **updater_options(settings, device),
+    )
     return generator_run(updater, settings, LOSSES)
 
 

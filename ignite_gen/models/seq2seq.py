@@ -66,9 +66,13 @@ class Seq2Seq(nn.Module):
         directions = 2 if bidirectional else 1
         rnn_dropout = dropout if layers > 1 else 0.0
         self.encoder = nn.GRU(
-            embed, hidden // directions, layers, batch_first=True,
-            bidirectional=bidirectional, dropout=rnn_dropout,
-        )  # fmt: skip
+            embed,
+            hidden // directions,
+            layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=rnn_dropout,
+        )
         decoder_input = embed + (hidden if attention == "bahdanau" else 0)
         self.decoder = nn.GRU(decoder_input, hidden, layers, batch_first=True, dropout=rnn_dropout)
         if attention == "luong":
@@ -118,8 +122,9 @@ class Seq2Seq(nn.Module):
         sort, restore = permutations.to(src.device, non_blocking=True)
         packed = pack_padded_sequence(
             self.dropout(self.src_embed(src)).index_select(0, sort),
-            lengths[order], batch_first=True,
-        )  # fmt: skip
+            lengths[order],
+            batch_first=True,
+        )
         outputs, state = self.encoder(packed)
         memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=src.shape[1])
         memory, state = memory.index_select(0, restore), state.index_select(1, restore)

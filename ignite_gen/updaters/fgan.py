@@ -70,10 +70,20 @@ class FGANUpdater(GANUpdater):
             generator_objective, "generator_objective", GENERATOR_OBJECTIVES
         )
         super().__init__(
-            iterator, gen, dis, opt_gen, opt_dis, device=device, dis_batch=dis_batch,
-            n_dis=n_dis, converter=converter, grad_clip=grad_clip, precision=precision,
-            ema_decay=ema_decay, sync_batchnorm=sync_batchnorm,
-        )  # fmt: skip
+            iterator,
+            gen,
+            dis,
+            opt_gen,
+            opt_dis,
+            device=device,
+            dis_batch=dis_batch,
+            n_dis=n_dis,
+            converter=converter,
+            grad_clip=grad_clip,
+            precision=precision,
+            ema_decay=ema_decay,
+            sync_batchnorm=sync_batchnorm,
+        )
 
     def update_core(self, batch: Any) -> None:
         gen, dis = self.models["gen"], self.models["dis"]

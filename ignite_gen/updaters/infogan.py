@@ -107,10 +107,18 @@ class InfoGANUpdater(GANUpdater):
         sync_batchnorm: bool = False,
     ) -> None:
         super().__init__(
-            iterator, gen, dis, opt_gen, opt_dis, device=device, converter=converter,
-            grad_clip=grad_clip, precision=precision, ema_decay=ema_decay,
+            iterator,
+            gen,
+            dis,
+            opt_gen,
+            opt_dis,
+            device=device,
+            converter=converter,
+            grad_clip=grad_clip,
+            precision=precision,
+            ema_decay=ema_decay,
             sync_batchnorm=sync_batchnorm,
-        )  # fmt: skip
+        )
         check_infogan_pair(gen, dis)
         self.categorical_weight, self.continuous_weight = (
             real(weight, name, lambda v: v >= 0, "at least 0")

@@ -80,10 +80,15 @@ class Seq2SeqUpdater(Updater):
         if schedule_iterations is not None and schedule_iterations < 1:
             raise UserError(f"schedule_iterations must be at least 1, got {schedule_iterations}")
         super().__init__(
-            iterator, {"main": model}, {"main": optimizer}, device=device,
-            converter=converter or keep_lengths_on_cpu, grad_clip=grad_clip,
-            precision=precision, sync_batchnorm=sync_batchnorm,
-        )  # fmt: skip
+            iterator,
+            {"main": model},
+            {"main": optimizer},
+            device=device,
+            converter=converter or keep_lengths_on_cpu,
+            grad_clip=grad_clip,
+            precision=precision,
+            sync_batchnorm=sync_batchnorm,
+        )
         self.teacher_forcing = teacher_forcing
         self.teacher_forcing_end = teacher_forcing_end
         self.schedule_iterations = schedule_iterations
