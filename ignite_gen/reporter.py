@@ -23,7 +23,7 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from .argcheck import described
+from .argument_checks import described
 from .errors import ArgumentTypeError
 
 __all__ = [

@@ -33,7 +33,7 @@ from ignite_gen.cli import main
 from ignite_gen.run_lock import RunLock
 from ignite_gen.snapshot import atomic_save
 
-snapshot_module = importlib.import_module("ignite_gen.snapshot")
+snapshot_module = importlib.import_module("ignite_gen.snapshot.write")
 
 QUICK = [
     "--max-images",

@@ -29,7 +29,7 @@ from ignite_gen.data import TensorLoader
 from ignite_gen.distributed import Launch, launch
 from ignite_gen.errors import UserError
 from ignite_gen.methods.options import seed_rank
-from ignite_gen.rng import capture_rng, restore_rng, share_rng
+from ignite_gen.snapshot.rng import capture_rng, restore_rng, share_rng
 
 TINY = [
     "--max-images",

@@ -26,13 +26,13 @@ from ignite_gen.extension import Extension
 from ignite_gen.extensions import snapshot, snapshot_object
 from ignite_gen.snapshot import (
     SnapshotWarning,
-    _place_in_trainer_snapshot,
     atomic_save,
     check_storable,
     latest_snapshot,
     read_snapshot,
 )
-from ignite_gen.storable import ATOMS, CONTAINERS, find_unstorable
+from ignite_gen.snapshot.storable import ATOMS, CONTAINERS, find_unstorable
+from ignite_gen.snapshot.write import _place_in_trainer_snapshot
 
 # -- what weights-only loading accepts -------------------------------------------------
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import argtypes
 from ..errors import UserError
 from ..extensions.image_grid import label_count
 from ..extensions.sample_quality import score_generator
+from ..methods import option_types
 from ..methods.dualgan import holds_translators
 from ..metrics.classifier import held_out_split, load_classifier
 from ..metrics.code_purity import code_purity
@@ -61,14 +61,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "-n",
         "--num",
-        type=argtypes.sample_count,
+        type=option_types.sample_count,
         default=None,
         help="number of samples for FID, IS and coverage, at most 5000 (default: what the "
         "run's SampleQuality used, else 1000)",
     )
     parser.add_argument(
         "--per-class",
-        type=argtypes.between(1, _MAX_PER_CLASS),
+        type=option_types.between(1, _MAX_PER_CLASS),
         default=None,
         metavar="N",
         help="images per label (conditional accuracy) or per code value (code purity), "
@@ -76,7 +76,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--seed",
-        type=argtypes.random_seed,
+        type=option_types.random_seed,
         default=None,
         help="seed of every metric (default: what each of the run's metric extensions used, "
         "else 0)",
@@ -91,7 +91,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--no-ema", action="store_true", help="score NAME itself even if NAME_ema exists"
     )
     parser.add_argument(
-        "--device", type=argtypes.device, default="cpu", help="device to evaluate on (default cpu)"
+        "--device", type=option_types.device, default="cpu", help="device to evaluate on (default cpu)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     evaluate_translation.add_arguments(parser)

@@ -10,11 +10,11 @@ from typing import Any
 
 import torch
 
-from ..argtypes import at_least, finite
 from ..atomic import atomic_write
 from ..data import BucketLoader, split_pairs
 from ..errors import UserError
 from ..extensions.translation_evaluator import TranslationEvaluator, translation_lines
+from ..methods.option_types import at_least, finite
 from ..methods.seq2seq import corpus_pairs
 from ..snapshot import Snapshot
 from ..updaters import resolve_device

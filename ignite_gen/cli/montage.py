@@ -8,10 +8,10 @@ from pathlib import Path
 
 import torch
 
-from ..argcheck import integer
-from ..argtypes import between, random_seed
+from ..argument_checks import integer
 from ..errors import UserError
 from ..extensions.image_grid import fixed_inputs, generate
+from ..methods.option_types import between, random_seed
 from ..snapshot import load_snapshot, require_snapshots
 from .image_output import check_image_path, write_image
 from .sample import MAX_IMAGES, pick_generator

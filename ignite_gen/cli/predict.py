@@ -10,10 +10,10 @@ from typing import cast
 import torch
 from torch import nn
 
-from ..argtypes import between, random_seed
-from ..argtypes import device as device_name
 from ..data.image_file import read_digit
 from ..errors import UserError
+from ..methods.option_types import between, random_seed
+from ..methods.option_types import device as device_name
 from ..models.cvae import LabelPredictor
 from ..snapshot import Snapshot, load_snapshot
 from .sample import is_predictor

@@ -11,12 +11,12 @@ import torch
 from torch import nn
 from torchvision.utils import save_image
 
-from ..argtypes import between, positive, random_seed
-from ..argtypes import device as device_name
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
 from ..extensions.image_grid import fixed_noise, generate, label_count, label_grid_inputs
 from ..methods.dualgan import TRANSLATORS, holds_translators
+from ..methods.option_types import between, positive, random_seed
+from ..methods.option_types import device as device_name
 from ..models.noise import takes_noise
 from ..snapshot import Snapshot, load_snapshot
 from .image_output import check_image_path, pillow_extensions, write_image

@@ -13,15 +13,15 @@ from typing import cast
 import ignite.distributed as idist
 
 from .. import extensions
-from ..argcheck import counted
+from ..argument_checks import counted
 from ..distributed import launch, plan_launch
 from ..errors import UserError
 from ..methods import METHODS, build_trainer
 from ..methods.options import configure_parser
 from ..methods.resuming import resumed_settings
-from ..resume import check_world_size
 from ..run_lock import RunLock, output_dir
 from ..snapshot import latest_snapshot, read_snapshot
+from ..trainer.resume import check_world_size
 from .common import GivenOptions
 
 __all__ = ["add_parser", "run"]

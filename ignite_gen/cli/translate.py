@@ -13,8 +13,6 @@ from typing import cast
 
 import torch
 
-from ..argtypes import at_least
-from ..argtypes import device as device_name
 from ..data import Vocabulary, detokenize_english, tokenizer_from_config
 from ..data.casing import Casing
 from ..data.corpus import check_text, decode_lines
@@ -22,6 +20,8 @@ from ..data.tokenize import split_sentences
 from ..data.vocab import is_word
 from ..errors import ArgumentError, UserError
 from ..methods.dualgan import TRANSLATORS, holds_translators
+from ..methods.option_types import at_least
+from ..methods.option_types import device as device_name
 from ..models.decoding import decode_sentences
 from ..models.seq2seq import Seq2Seq
 from ..snapshot import Snapshot, load_snapshot

@@ -10,7 +10,7 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from ..argcheck import counted, described, instance, integer
+from ..argument_checks import counted, described, instance, integer
 from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["ResumableLoader", "TensorLoader"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..argcheck import instance
+from ..argument_checks import instance
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 
 __all__ = ["load_mnist_dir", "load_mnist_subset", "to_unit_range"]

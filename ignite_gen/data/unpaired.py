@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..argcheck import instance
+from ..argument_checks import instance
 from ..errors import ArgumentError
 from .loader import ResumableLoader
 

@@ -8,7 +8,7 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
-from ..argcheck import described, integer, real, template
+from ..argument_checks import described, integer, real, template
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import PRIORITY_READER, Extension
 from ..models.infogan import CodedGenerator

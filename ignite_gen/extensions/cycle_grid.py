@@ -8,7 +8,7 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
-from ..argcheck import choice, described, template
+from ..argument_checks import choice, described, template
 from ..errors import ArgumentTypeError
 from ..extension import PRIORITY_READER, Extension
 from ..metrics.classifier import DOMAINS, held_out_split

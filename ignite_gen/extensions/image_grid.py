@@ -9,7 +9,7 @@ import ignite.distributed as idist
 import torch
 from torch import nn
 
-from ..argcheck import integer, template
+from ..argument_checks import integer, template
 from ..atomic import atomic_write
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from ..extension import PRIORITY_READER, Extension

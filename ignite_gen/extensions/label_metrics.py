@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import nn
 
-from ..argcheck import choice, described, integer
+from ..argument_checks import choice, described, integer
 from ..errors import ArgumentTypeError, UserError
 from ..extension import PRIORITY_WRITER, Extension
 from ..metrics.classifier import DOMAINS, MnistClassifier, held_out_split

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import ignite.distributed as idist
 from torch import nn
 
-from ..argcheck import template
+from ..argument_checks import template
 from ..atomic import DiskError
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import Extension

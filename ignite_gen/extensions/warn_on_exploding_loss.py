@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import ignite.distributed as idist
 
-from ..argcheck import real
+from ..argument_checks import real
 from ..errors import ArgumentError, ArgumentTypeError
 from ..extension import PRIORITY_READER, Extension
 from ..reporter import DictSummary

@@ -9,10 +9,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..argtypes import at_least, fraction, positive
 from ..models import build_model
 from .generation import add_generator_arguments
 from .mnist import add_mnist_arguments
+from .option_types import at_least, fraction, positive
 
 __all__ = [
     "ADAM_DEFAULTS",

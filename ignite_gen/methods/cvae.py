@@ -7,13 +7,13 @@ import argparse
 
 import torch
 
-from ..argtypes import at_least, positive
 from ..extensions import ConditionalAccuracy, PredictorAccuracy
 from ..models import build_model
 from ..updaters import CVAEUpdater
 from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
+from .option_types import at_least, positive
 
 __all__ = ["CVAE"]
 

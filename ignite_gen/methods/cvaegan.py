@@ -8,7 +8,6 @@ import argparse
 import torch
 from torch import nn
 
-from ..argtypes import at_least, fraction, positive
 from ..extensions import ConditionalAccuracy, StyleTransferAccuracy
 from ..models import build_model
 from ..updaters import CVAEGANUpdater
@@ -16,6 +15,7 @@ from ..updaters.cvaegan import DEFAULT_WEIGHTS
 from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
+from .option_types import at_least, fraction, positive
 
 __all__ = ["CVAEGAN"]
 

@@ -10,13 +10,13 @@ import torch
 from torch import nn
 
 from .. import extensions
-from ..argtypes import at_least, positive
 from ..data import TensorLoader, UnpairedLoader
 from ..metrics.classifier import held_out_split
 from ..models import build_model
 from ..updaters import ADVERSARIAL_LOSSES, PRECISIONS, DualGANUpdater
 from .method import Method, Run
 from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
+from .option_types import at_least, positive
 
 __all__ = ["DIRECTIONS", "DUALGAN", "TRANSLATORS", "holds_translators"]
 

@@ -6,7 +6,6 @@ import argparse
 
 import torch
 
-from ..argtypes import at_least, positive
 from ..updaters import EBGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
@@ -20,6 +19,7 @@ from .gan import LOSSES
 from .generation import generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, mnist_loader
+from .option_types import at_least, positive
 
 __all__ = ["EBGAN"]
 

@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import extensions
-from ..argtypes import decay_rate, sample_count_or_off
 from ..extensions.sample_quality import score_generator
 from ..trainer import Trainer
 from ..updaters import PRECISIONS
 from ..updaters.base import Updater
 from .method import Run
+from .option_types import decay_rate, sample_count_or_off
 
 __all__ = ["add_generator_arguments", "generator_run", "quality_line"]
 

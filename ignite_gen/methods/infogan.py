@@ -7,13 +7,13 @@ import argparse
 
 import torch
 
-from ..argtypes import at_least, fraction, positive
 from ..extensions import CodePurityReport, CodeTraversal
 from ..models import build_model
 from ..updaters import InfoGANUpdater
 from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
+from .option_types import at_least, fraction, positive
 
 __all__ = ["INFOGAN"]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from ..argtypes import at_least
 from ..data import TensorLoader, load_mnist_dir, load_mnist_subset, to_unit_range
 from ..errors import UserError
 from ..metrics.classifier import held_out_split
+from .option_types import at_least
 
 __all__ = ["MNIST_DATA", "add_mnist_arguments", "mnist_loader"]
 

@@ -11,8 +11,8 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from ..argtypes import at_least, device_or_auto, positive, random_seed
 from .method import Method
+from .option_types import at_least, device_or_auto, positive, random_seed
 
 __all__ = [
     "add_common_arguments",

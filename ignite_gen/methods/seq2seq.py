@@ -11,7 +11,6 @@ from typing import Any
 import torch
 
 from .. import extensions
-from ..argtypes import at_least, even, fraction, positive, probability
 from ..data import BucketLoader, grammar_pairs, read_aligned, read_tsv
 from ..data.corpus import Pair
 from ..data.translation_corpus import TranslationCorpus
@@ -21,6 +20,7 @@ from ..trainer import Trainer
 from ..updaters import Seq2SeqUpdater
 from .fingerprint import fingerprint
 from .method import Method, Run
+from .option_types import at_least, even, fraction, positive, probability
 from .options import hparams_of
 
 __all__ = ["SEQ2SEQ", "corpus_pairs", "translation_corpus"]

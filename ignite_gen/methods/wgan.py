@@ -9,13 +9,13 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..argtypes import at_least, positive
 from ..updaters import WGANUpdater
 from .adversarial import add_gan_arguments, gan_networks, updater_options
 from .gan import LOSSES
 from .generation import generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, mnist_loader
+from .option_types import at_least, positive
 
 __all__ = ["WGAN"]
 

@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..argcheck import instance
+from ..argument_checks import instance
 
 __all__ = ["random_affine"]
 

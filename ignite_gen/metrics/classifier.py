@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import choice
+from ..argument_checks import choice
 from ..data.digits import load_sklearn_digits
 from ..data.mnist import load_mnist_subset, to_unit_range
 from ..snapshot import atomic_save

@@ -17,7 +17,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from ..argcheck import described, instance, integer
+from ..argument_checks import described, instance, integer
 from ..errors import ArgumentTypeError
 from ..models.infogan import CodedGenerator
 from ..updaters.base import resolve_device

@@ -13,7 +13,7 @@ from typing import cast
 import torch
 from torch import nn
 
-from ..argcheck import instance, integer
+from ..argument_checks import instance, integer
 from ..errors import ArgumentError, ArgumentTypeError
 from ..models.cvae import LabelPredictor
 from ..models.noise import sample_noise

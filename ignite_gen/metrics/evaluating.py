@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-from ..argcheck import instance
+from ..argument_checks import instance
 from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["check_labelled_images", "evaluating", "module_device"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..argcheck import instance, integer
+from ..argument_checks import instance, integer
 from .evaluating import check_labelled_images, evaluating, module_device
 
 __all__ = ["label_preservation"]

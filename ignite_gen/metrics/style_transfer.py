@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..argcheck import described, instance, integer
+from ..argument_checks import described, instance, integer
 from ..errors import ArgumentError
 from .evaluating import check_labelled_images, evaluating, module_device
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import integer
+from ..argument_checks import integer
 from ..errors import ArgumentError
 from .registry import register_model
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import real
+from ..argument_checks import real
 
 __all__ = ["MaskDropout"]
 

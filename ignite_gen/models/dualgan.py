@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..argcheck import integer, real
+from ..argument_checks import integer, real
 from .dcgan import dcgan_init_
 from .registry import register_model
 

@@ -9,7 +9,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from ..argcheck import integer
+from ..argument_checks import integer
 from ..errors import ArgumentError
 from .cvae import one_hot_like
 from .dcgan import dcgan_init_

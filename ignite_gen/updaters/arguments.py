@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-from ..argcheck import described, instance
+from ..argument_checks import described, instance
 from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["check_data", "check_optimizer_owners", "named"]

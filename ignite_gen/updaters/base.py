@@ -9,7 +9,7 @@ import torch
 from ignite.utils import convert_tensor
 from torch import nn
 
-from ..argcheck import described, instance, real
+from ..argument_checks import described, instance, real
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from .arguments import check_data, check_optimizer_owners, named
 from .ema import ExponentialMovingAverage, check_decay

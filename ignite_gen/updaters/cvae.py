@@ -8,7 +8,7 @@ from typing import Any, cast
 import torch
 from torch import nn
 
-from ..argcheck import described, instance, real
+from ..argument_checks import described, instance, real
 from ..errors import ArgumentTypeError
 from ..models.cvae import ConditionalVAE
 from ..reporter import report

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..argcheck import choice, instance, integer, real
+from ..argument_checks import choice, instance, integer, real
 from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..argcheck import choice, described, instance, integer, real
+from ..argument_checks import choice, described, instance, integer, real
 from ..errors import ArgumentError, ArgumentTypeError
 from ..reporter import report
 from .base import Updater

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import real
+from ..argument_checks import real
 from ..errors import ArgumentError, UserError
 from ..models.noise import sample_noise
 from ..reporter import report

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..argcheck import instance, real
+from ..argument_checks import instance, real
 
 __all__ = ["ExponentialMovingAverage", "check_decay"]
 

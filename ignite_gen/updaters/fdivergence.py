@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ..argcheck import choice
+from ..argument_checks import choice
 
 __all__ = ["DIVERGENCES", "Divergence", "divergence"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..argcheck import choice
+from ..argument_checks import choice
 from ..models.noise import sample_noise
 from ..reporter import report
 from . import fdivergence

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import choice, described, instance, integer
+from ..argument_checks import choice, described, instance, integer
 from ..errors import ArgumentError, ArgumentTypeError
 from ..models.noise import sample_noise
 from ..reporter import report

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..argcheck import real
+from ..argument_checks import real
 from ..errors import ArgumentError
 from ..models.infogan import CodedGenerator, QDiscriminator
 from ..reporter import report

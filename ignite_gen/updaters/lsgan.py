@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..argcheck import choice, real
+from ..argument_checks import choice, real
 from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ..argcheck import choice
+from ..argument_checks import choice
 from ..errors import ArgumentError
 
 __all__ = ["PRECISIONS", "check_precision"]

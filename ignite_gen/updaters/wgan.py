@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..argcheck import integer, real
+from ..argument_checks import integer, real
 from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report

@@ -19,8 +19,8 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
-from .argcheck import counted
-from .errors import UserError
+from ..argument_checks import counted
+from ..errors import UserError
 
 __all__ = ["capture_rng", "restore_rng", "share_rng"]
 

@@ -13,14 +13,15 @@ from typing import Any
 
 from ignite.engine import Engine, Events
 
-from . import snapshot as snapshot_io
-from .errors import ArgumentTypeError
-from .extension import Extension, make_extension
-from .reporter import Reporter, _reporters
-from .resume import resume_trainer, run_limits
-from .run_lock import RunLock, make_output_dir
-from .triggers import IntervalTrigger, TriggerLike, get_trigger
-from .updaters.base import Updater
+from .. import snapshot as snapshot_io
+from ..errors import ArgumentTypeError
+from ..extension import Extension, make_extension
+from ..reporter import Reporter, _reporters
+from ..run_lock import RunLock, make_output_dir
+from ..triggers import IntervalTrigger, TriggerLike, get_trigger
+from ..updaters.base import Updater
+from .resume import resume_trainer
+from .run_limits import run_limits
 
 __all__ = ["Trainer"]
 

@@ -1,6 +1,6 @@
 """Reading snapshot files: integrity checks, one-line errors, the newest good one.
 
-Every read checks the archive's CRC-32s first (see :mod:`ignite_gen.archive_check`),
+Every read checks the archive's CRC-32s first (see :mod:`ignite_gen.snapshot.integrity`),
 so a damaged file is an error, never changed weights; :func:`latest_snapshot` skips
 such a file with a warning when an older good one exists.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 
-from .archive_check import archive_damage
-from .errors import UserError
+from ..errors import UserError
+from .integrity import archive_damage
 
 __all__ = [
     "FORMAT",

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import ignite.distributed as idist
 
-from . import snapshot as snapshot_io
-from .argcheck import counted
-from .errors import UserError
-from .triggers import IntervalTrigger
+from .. import snapshot as snapshot_io
+from ..argument_checks import counted
+from ..errors import UserError
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -21,29 +20,8 @@ __all__ = [
     "check_same_run",
     "check_world_size",
     "resume_trainer",
-    "run_limits",
     "saved_world_size",
 ]
-
-
-def run_limits(stop_trigger: Any, epoch_length: int) -> dict[str, int]:
-    """The ``Engine.run`` limit a stop trigger implies: the interval of an
-    :class:`IntervalTrigger`, else the ``max_trigger`` of a trigger that has one (the
-    trainer calls any other trigger after each iteration).
-
-    Example:
-        >>> run_limits(IntervalTrigger(3, "epoch"), epoch_length=10)
-        {'max_epochs': 3}
-    """
-    if isinstance(stop_trigger, IntervalTrigger):
-        if stop_trigger.unit == "epoch" and float(stop_trigger.period).is_integer():
-            return {"max_epochs": int(stop_trigger.period)}
-        factor = epoch_length if stop_trigger.unit == "epoch" else 1
-        return {"max_iters": math.ceil(stop_trigger.period * factor)}
-    limit = getattr(stop_trigger, "max_trigger", None)
-    if isinstance(limit, IntervalTrigger) and limit.unit == "epoch":
-        return {"max_epochs": math.ceil(limit.period)}
-    return {"max_epochs": 2**31 - 1}
 
 
 def _run_kind(updater_name: Any, optimizers: Any, models: Any) -> dict[str, str]:

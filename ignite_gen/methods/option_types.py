@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import torch
 
-from .errors import UserError
-from .metrics.quality import MAX_REFERENCE, check_sample_count
+from ..errors import UserError
+from ..metrics.quality import MAX_REFERENCE, check_sample_count
 
 __all__ = [
     "at_least",
