@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrizations
 
 from .registry import register_model
 
@@ -140,6 +141,9 @@ class DCGANDiscriminator(nn.Module):
     with LeakyReLU 0.2, BatchNorm on the second only, and a linear head.
     ``batch_norm=False`` leaves the normalisation out: a WGAN-GP critic needs that,
     since its gradient penalty is per sample and BatchNorm mixes the samples of a batch.
+    ``spectral_norm=True`` divides every weight by its largest singular value
+    (:func:`torch.nn.utils.parametrizations.spectral_norm`, Miyato et al. 2018), which
+    bounds the discriminator's Lipschitz constant, as the hinge loss of SNGAN expects.
     The raw output also serves as the critic of WGAN and the regression target of LSGAN.
 
     Example:
@@ -147,7 +151,13 @@ class DCGANDiscriminator(nn.Module):
         torch.Size([2, 1])
     """
 
-    def __init__(self, channels: int = 1, hidden: int = 64, batch_norm: bool = True) -> None:
+    def __init__(
+        self,
+        channels: int = 1,
+        hidden: int = 64,
+        batch_norm: bool = True,
+        spectral_norm: bool = False,
+    ) -> None:
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(channels, hidden, 4, 2, 1),
@@ -159,6 +169,10 @@ class DCGANDiscriminator(nn.Module):
             nn.Linear(2 * hidden * 7 * 7, 1),
         )
         dcgan_init_(self)
+        if spectral_norm:
+            for layer in self.net:
+                if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                    parametrizations.spectral_norm(layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits: torch.Tensor = self.net(x)
