@@ -102,7 +102,7 @@ def plan_launch(settings: argparse.Namespace) -> Launch:
             f"--nnodes {nnodes} needs --master-addr, the address of the machine started "
             "with --node-rank 0"
         )
-    device = resolve_device(settings.device)
+    device = resolve_device(settings.device, "--device")
     check_precision(settings.precision, device, "--precision")
     backend = settings.backend or ("nccl" if device.type == "cuda" else "gloo")
     if settings.sync_batchnorm and (device.type != "cuda" or backend != "nccl"):

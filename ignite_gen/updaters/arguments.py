@@ -30,7 +30,7 @@ def check_data(iterator: Any, name: str = "iterator") -> Iterable[Any]:
     Example:
         >>> check_data(iter([1, 2]))
         Traceback (most recent call last):
-        ignite_gen.errors.ArgumentTypeError: iterator is a one-shot list_iterator ...
+        ignite_gen.errors.ArgumentTypeError: iterator is a one-shot list_iterator...
     """
     if isinstance(iterator, Iterator):
         raise ArgumentTypeError(
@@ -67,7 +67,7 @@ def named(objects: Any, kind: type[T], name: str, wanted: str) -> dict[str, T]:
     """``{"main": objects}`` for one ``kind`` object, else a checked copy of the dict.
 
     Example:
-        >>> named([model], nn.Module, "models", "an nn.Module")
+        >>> named([nn.Linear(2, 2)], nn.Module, "models", "an nn.Module")
         Traceback (most recent call last):
         ignite_gen.errors.ArgumentTypeError: models must be an nn.Module or a dict ...
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 import torch
@@ -13,14 +14,21 @@ from ..argument_checks import described, instance, real
 from ..errors import ArgumentError, ArgumentTypeError, UserError
 from .arguments import check_data, check_optimizer_owners, named
 from .ema import ExponentialMovingAverage, check_decay
+from .options import setting
 from .precision import PRECISIONS, check_precision
 from .replicas import ReplicaSync, convert_sync_batchnorm
 
 __all__ = ["PRECISIONS", "Updater", "load_module_state", "move_to_device", "resolve_device"]
 
+# What Updater.autocast returns for fp32 while autocast is off (reusable: it holds no state).
+_NOTHING_TO_DISABLE = nullcontext()
 
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``"auto"`` (or ``None``) means CUDA when available, else CPU.
+
+def resolve_device(
+    device: str | torch.device | None = "auto", name: str = "device"
+) -> torch.device:
+    """``"auto"`` (or ``None``) means CUDA when available, else CPU. ``name`` is how the
+    messages call the argument (``"--device"`` names the command-line flag).
 
     Example:
         >>> resolve_device("cpu")
@@ -28,18 +36,18 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    given = setting(name, str(device))
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ArgumentError(
-            f"--device {device}: not a device; use auto, cpu, cuda or cuda:N"
-        ) from None
+        raise ArgumentError(f"{given}: not a device; use auto, cpu, cuda or cuda:N") from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise UserError(f"--device {device}: CUDA is not available here; use --device cpu or auto")
-    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
-        raise ArgumentError(
-            f"--device {device}: there are {torch.cuda.device_count()} CUDA devices here"
+        raise UserError(
+            f"{given}: CUDA is not available here; use {setting(name, 'cpu')} or "
+            f"{setting(name, 'auto')}"
         )
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ArgumentError(f"{given}: there are {torch.cuda.device_count()} CUDA devices here")
     return resolved
 
 
@@ -102,12 +110,13 @@ class Updater:
     are one module/optimizer or dicts of them by name; an optimizer named like a model
     must step that model's parameters, not another model's.
 
-    The shared plumbing lives here: device moves (``converter``), mixed precision
-    (``precision="bf16"`` or ``"fp16"``, with one ``GradScaler`` per optimizer for
-    fp16), gradient-norm clipping (``grad_clip``), and weight EMAs (``ema={"gen":
-    0.999}`` adds the averaged copy as ``models["gen_ema"]``, updated after every
-    ``step("gen", ...)``, saved in snapshots and preferred by ``ImageGrid`` and
-    ``ignite-gen sample``).
+    The shared plumbing lives here, with the keyword-only options that every updater
+    takes (``device``, ``converter``, ``grad_clip``, ``precision``, ``sync_batchnorm``:
+    :mod:`ignite_gen.updaters.options` says what each means), declared and checked once:
+    device moves, mixed precision (one ``GradScaler`` per optimizer for fp16),
+    gradient-norm clipping, and weight EMAs (``ema={"gen": 0.999}`` adds the averaged
+    copy as ``models["gen_ema"]``, updated after every ``step("gen", ...)``, saved in
+    snapshots and preferred by ``ImageGrid`` and ``ignite-gen sample``).
 
     Built inside a distributed run (``idist.Parallel``), the processes train one model
     (:class:`~ignite_gen.updaters.replicas.ReplicaSync`): rank 0's weights at the first
@@ -129,6 +138,7 @@ class Updater:
         iterator: Iterable[Any],
         models: nn.Module | Mapping[str, nn.Module],
         optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer],
+        *,
         device: str | torch.device | None = "auto",
         converter: Callable[[Any, torch.device], Any] | None = None,
         grad_clip: float | None = None,
@@ -175,14 +185,18 @@ class Updater:
         self.replicas = ReplicaSync(self.models)
         self.iteration = 0
 
-    def autocast(self) -> torch.autocast:
+    def autocast(self) -> AbstractContextManager[object]:
         """The autocast context of ``precision`` (disabled for fp32).
 
         Example:
-            >>> with self.autocast():
+            >>> with self.autocast():  # in update_core  # doctest: +SKIP
             ...     loss = criterion(self.models["main"](x), y)
         """
         dtype = PRECISIONS[self.precision]
+        if dtype is None and not torch.is_autocast_enabled(self.device.type):
+            # Disabling autocast where it is off changes nothing; building, entering and
+            # leaving a torch.autocast costs as much as the rest of the step's bookkeeping.
+            return _NOTHING_TO_DISABLE
         return torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None)
 
     @property

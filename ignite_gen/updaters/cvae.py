@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
@@ -14,6 +14,10 @@ from ..models.cvae import ConditionalVAE
 from ..reporter import report
 from .arguments import check_optimizer_owners
 from .base import Updater
+from .options import UpdaterOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["CVAEUpdater", "gaussian_kl", "labelled_batch", "reparameterize"]
 
@@ -35,7 +39,10 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     on ``mu``'s device, differentiable in ``mu`` and ``logvar``.
 
     Example:
-        >>> z = reparameterize(*model.encode(x, y))
+        >>> cvae = build_model("cvae-mlp")
+        >>> z = reparameterize(*cvae.encode(images, labels))
+        >>> z.shape
+        torch.Size([64, 2])
     """
     return mu + torch.exp(logvar / 2) * torch.randn_like(mu)
 
@@ -75,13 +82,13 @@ class CVAEUpdater(Updater):
 
     Arguments are checked here, naming the one at fault: ``model`` needs ``encode`` and
     ``negative_log_likelihood`` methods, ``optimizer`` must step ``model``'s parameters,
-    ``kl_weight`` is a number >= 0 (1: the ELBO). ``device``, ``converter``,
-    ``grad_clip``, ``precision`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
+    ``kl_weight`` is a number >= 0 (1: the ELBO). The other options are
+    :class:`~ignite_gen.updaters.options.UpdaterOptions`.
 
     Example:
         >>> cvae = build_model("cvae-mlp", z_dim=2, hidden=256)
         >>> updater = CVAEUpdater(loader, cvae, torch.optim.Adam(cvae.parameters(), lr=1e-3))
-        >>> trainer = Trainer(updater, (100, "epoch"))  # 98% conditional accuracy
+        >>> trainer = Trainer(updater, (100, "epoch"))  # z_dim 2 learns slowly
     """
 
     def __init__(
@@ -89,13 +96,11 @@ class CVAEUpdater(Updater):
         iterator: Iterable[Any],
         model: nn.Module,
         optimizer: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
+        *,
         kl_weight: float = 1.0,
-        sync_batchnorm: bool = False,
+        **options: Unpack[UpdaterOptions],
     ) -> None:
+        check_keywords(self, options, UpdaterOptions)
         instance(model, nn.Module, "model", "an nn.Module (a conditional VAE)")
         for method in _MODEL_METHODS:
             if not callable(getattr(model, method, None)):
@@ -107,16 +112,7 @@ class CVAEUpdater(Updater):
         instance(optimizer, torch.optim.Optimizer, "optimizer", "a torch.optim.Optimizer")
         check_optimizer_owners([("optimizer", optimizer, "model")], {"model": model})
         self.kl_weight = real(kl_weight, "kl_weight", lambda v: v >= 0, "at least 0")
-        super().__init__(
-            iterator,
-            {"main": model},
-            {"main": optimizer},
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-        )
+        super().__init__(iterator, {"main": model}, {"main": optimizer}, **options)
 
     def update_core(self, batch: Any) -> None:
         model = cast(ConditionalVAE, self.models["main"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,11 @@ from ..reporter import report
 from .arguments import check_optimizer_owners
 from .base import Updater
 from .cvae import gaussian_kl, labelled_batch, reparameterize
-from .ema import check_decay
+from .ema import generator_ema
+from .options import UpdaterOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -67,11 +71,11 @@ def reconstruction_terms(
     ``fd``, and of C's features ``fc`` divided by their number (a mean over features).
 
     C learns its real images to certainty and its features grow without bound: their sum
-    outweighed L_KL and E put the digit into z (45 % style transfer at 16 epochs, 93 %).
+    outweighed L_KL and E put the digit into z, so style transfer failed.
 
     Example:
-        >>> parts = reconstruction_terms(x, x_rec, *dis_features, *cls_features)
-        >>> loss_rec = sum(parts)  # L_G
+        >>> parts = reconstruction_terms(x, x_rec, *dis_features, *cls_features)  # doctest: +SKIP
+        >>> loss_rec = sum(parts)  # L_G  # doctest: +SKIP
     """
     cls_part = pairwise_matching(fc_x, fc_rec) / fc_x.shape[1]
     return pairwise_matching(x, x_rec), pairwise_matching(fd_x, fd_rec), cls_part
@@ -186,8 +190,8 @@ class CVAEGANUpdater(Updater):
 
     Reports ``enc/loss``, ``enc/kl``, ``gen/loss``, ``gen/rec`` (L_G) and ``gen/rec_pixel``,
     ``gen/rec_dis``, ``gen/rec_cls``, ``gen/gd``, ``gen/gc``, ``dis/loss``, ``cls/loss``,
-    ``cls/accuracy``. ``ema_decay`` keeps an EMA of G as ``models["gen_ema"]``; ``precision``,
-    ``grad_clip`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
+    ``cls/accuracy``. The other options, ``ema_decay`` (an EMA of G as
+    ``models["gen_ema"]``) among them, are :class:`~ignite_gen.updaters.options.GeneratorOptions`.
 
     Example:
         >>> kinds = ("encoder", "generator", "discriminator", "classifier")
@@ -207,31 +211,22 @@ class CVAEGANUpdater(Updater):
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
         opt_cls: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         weights: Mapping[str, float] | None = None,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
         ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[UpdaterOptions],
     ) -> None:
+        check_keywords(self, options, UpdaterOptions)
         networks = (encoder, generator, discriminator, classifier)
         optimizers = (opt_enc, opt_gen, opt_dis, opt_cls)
         _check_networks(networks, optimizers)
         self.weights = _check_weights(weights)
-        if ema_decay is not None:
-            ema_decay = check_decay(ema_decay, "ema_decay")
         super().__init__(
             iterator,
             dict(zip(_NAMES, networks, strict=True)),
             dict(zip(_NAMES, optimizers, strict=True)),
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-            ema=None if ema_decay is None else {"gen": ema_decay},
+            ema=generator_ema(ema_decay),
+            **options,
         )
         self.n_classes = integer(getattr(generator, "n_classes", None), "generator.n_classes")
 

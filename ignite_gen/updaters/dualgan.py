@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +14,11 @@ from ..errors import ArgumentError, ArgumentTypeError
 from ..reporter import report
 from .base import Updater
 from .gan import real_images
+from .options import UpdaterOptions, check_keywords
 from .wgan import clip_parameters_
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ADVERSARIAL_LOSSES", "DualGANUpdater"]
 
@@ -114,8 +118,8 @@ class DualGANUpdater(Updater):
     ``softplus(-D(fake))`` in place of ``-D(fake)``. ``clip="auto"`` means 0.01 for
     ``"wgan"`` and no clipping for ``"nonsaturating"`` (``None``: off; a number clips
     in either mode); ``n_critic=None`` means 2 for ``"wgan"`` (the paper uses 2 to 4)
-    and 1 for ``"nonsaturating"``. ``precision``, ``grad_clip``, ``sync_batchnorm`` and
-    ``converter`` are the base :class:`Updater`'s; there is no EMA of the generators.
+    and 1 for ``"nonsaturating"``. The other options are
+    :class:`~ignite_gen.updaters.options.UpdaterOptions`; there is no EMA of the generators.
 
     Reports ``dis/loss``, ``dis_u/wasserstein`` and ``dis_v/wasserstein`` (``mean D(real)
     - mean D(fake)``; ``dis_u/loss`` and ``dis_v/loss`` instead when nonsaturating) and,
@@ -127,6 +131,8 @@ class DualGANUpdater(Updater):
         >>> gens = [build_model("dualgan-translator") for _ in range(2)]
         >>> critics = [build_model("dcgan-discriminator") for _ in range(2)]
         >>> rmsprop = lambda a, b: torch.optim.RMSprop([*a.parameters(), *b.parameters()], lr=5e-5)
+        >>> mnist_loader = TensorLoader(mnist_images, batch_size=16)
+        >>> digits_loader = TensorLoader(digit_images, batch_size=16)
         >>> loader = UnpairedLoader(mnist_loader, digits_loader)
         >>> updater = DualGANUpdater(loader, *gens, *critics, rmsprop(*gens), rmsprop(*critics))
     """
@@ -140,18 +146,15 @@ class DualGANUpdater(Updater):
         dis_v: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         adversarial: str = "wgan",
         lambda_u: float = 100.0,
         lambda_v: float = 100.0,
         n_critic: int | None = None,
         clip: float | str | None = "auto",
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        sync_batchnorm: bool = False,
+        **options: Unpack[UpdaterOptions],
     ) -> None:
+        check_keywords(self, options, UpdaterOptions)
         networks = {"gen_uv": gen_uv, "gen_vu": gen_vu, "dis_u": dis_u, "dis_v": dis_v}
         _check_networks(networks, opt_gen, opt_dis)
         self.adversarial = choice(adversarial, "adversarial", ADVERSARIAL_LOSSES)
@@ -164,16 +167,7 @@ class DualGANUpdater(Updater):
         if clip is not None:
             clip = real(clip, "clip", lambda c: c > 0, "positive, 'auto' or None (no clipping)")
         self.clip = clip
-        super().__init__(
-            iterator,
-            networks,
-            {"gen": opt_gen, "dis": opt_dis},
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-        )
+        super().__init__(iterator, networks, {"gen": opt_gen, "dis": opt_dis}, **options)
         self._critic_params: list[Tensor] = [p for n in _CRITICS for p in networks[n].parameters()]
 
     def generator_steps_now(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -13,7 +13,11 @@ from ..argument_checks import real
 from ..errors import ArgumentError, UserError
 from ..models.noise import sample_noise
 from ..reporter import report
-from .gan import GANUpdater, check_gan_arguments, real_images
+from .gan import GANUpdater, real_images
+from .options import GANOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["EBGANUpdater", "pullaway_term", "reconstruction_energy"]
 
@@ -67,13 +71,14 @@ class EBGANUpdater(GANUpdater):
     the energies of MNIST images in [-1, 1] are of order 1, so ``m = 10`` keeps the hinge
     active for every fake and pushes the autoencoder far from reconstructing (in a short
     run here ``m = 1`` trained better; choose ``m`` by measurement). The other options
-    (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are :class:`GANUpdater`'s.
+    are :class:`~ignite_gen.updaters.options.GANOptions`.
     Reports ``dis/loss``, ``dis/energy_real``, ``dis/energy_fake``, ``gen/loss`` and
     ``gen/pullaway``.
 
     Example:
         >>> gen = build_model("dcgan-generator")
         >>> dis = build_model("ebgan-conv-discriminator")
+        >>> opt_gen, opt_dis = (torch.optim.Adam(m.parameters()) for m in (gen, dis))
         >>> updater = EBGANUpdater(loader, gen, dis, opt_gen, opt_dis, margin=10.0)
     """
 
@@ -84,47 +89,24 @@ class EBGANUpdater(GANUpdater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         margin: float = 10.0,
         pt_weight: float = 0.1,
-        dis_batch: str = "separate",
-        n_dis: int = 1,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[GANOptions],
     ) -> None:
-        check_gan_arguments(gen, dis, opt_gen, opt_dis)
-        margin = real(margin, "margin", lambda v: v > 0, "positive")
-        pt_weight = real(pt_weight, "pt_weight", lambda v: v >= 0, "0 (off) or positive")
-        if pt_weight > 0 and not callable(getattr(dis, "encode", None)):
+        self.margin = real(margin, "margin", lambda v: v > 0, "positive")
+        self.pt_weight = real(pt_weight, "pt_weight", lambda v: v >= 0, "0 (off) or positive")
+        super().__init__(iterator, gen, dis, opt_gen, opt_dis, **options)
+        encode = getattr(dis, "encode", None)
+        if self.pt_weight > 0 and not callable(encode):
             raise ArgumentError(
                 "EBGANUpdater needs a discriminator with encode(x) (an autoencoder) for the "
                 f"pull-away term, got {type(dis).__name__}; pt_weight=0 trains without it"
             )
-        super().__init__(
-            iterator,
-            gen,
-            dis,
-            opt_gen,
-            opt_dis,
-            device=device,
-            dis_batch=dis_batch,
-            n_dis=n_dis,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-            ema_decay=ema_decay,
-        )
-        self.margin = margin
-        self.pt_weight = pt_weight
         # dis.encode, held when the pull-away term needs it (typed by the model rather
         # than by nn.Module's __getattr__).
         self._encode: Callable[[torch.Tensor], torch.Tensor] | None = (
-            getattr(dis, "encode", None) if pt_weight > 0 else None
+            encode if self.pt_weight > 0 else None
         )
 
     def update_core(self, batch: Any) -> None:

@@ -10,7 +10,7 @@ from torch import nn
 
 from ..argument_checks import instance, real
 
-__all__ = ["ExponentialMovingAverage", "check_decay"]
+__all__ = ["ExponentialMovingAverage", "check_decay", "generator_ema"]
 
 
 def check_decay(decay: Any, name: str = "decay") -> float:
@@ -21,6 +21,17 @@ def check_decay(decay: Any, name: str = "decay") -> float:
         0.999
     """
     return real(decay, name, lambda v: 0 < v < 1, "in (0, 1)")
+
+
+def generator_ema(ema_decay: float | None) -> dict[str, float] | None:
+    """The base updater's ``ema`` for an updater's ``ema_decay``: an average of the
+    generator ``gen``, its decay checked under the name the caller gave it.
+
+    Example:
+        >>> generator_ema(0.999), generator_ema(None)
+        ({'gen': 0.999}, None)
+    """
+    return None if ema_decay is None else {"gen": check_decay(ema_decay, "ema_decay")}
 
 
 class ExponentialMovingAverage:
@@ -34,8 +45,9 @@ class ExponentialMovingAverage:
 
     Example:
         >>> ema = ExponentialMovingAverage(gen, decay=0.999)
-        >>> opt.step(); ema.update()
-        >>> images = ema.shadow(z)
+        >>> opt_gen.step(); ema.update()
+        >>> ema.shadow(torch.randn(4, gen.z_dim)).shape
+        torch.Size([4, 1, 28, 28])
     """
 
     def __init__(self, model: nn.Module, decay: float) -> None:

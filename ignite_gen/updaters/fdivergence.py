@@ -34,7 +34,7 @@ class Divergence(NamedTuple):
         >>> js = DIVERGENCES["js"]
         >>> v = torch.tensor([-200.0, 0.0, 200.0])
         >>> js.conjugate_of_activation(v)  # the naive form gives nan at both ends
-        tensor([-0.6931,  0.0000, 199.3069])
+        tensor([ -0.6931,   0.0000, 199.3069])
     """
 
     name: str

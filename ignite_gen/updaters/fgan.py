@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -13,6 +13,10 @@ from ..models.noise import sample_noise
 from ..reporter import report
 from . import fdivergence
 from .gan import GANUpdater, real_images
+from .options import GANOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["GENERATOR_OBJECTIVES", "FGANUpdater"]
 
@@ -38,11 +42,11 @@ class FGANUpdater(GANUpdater):
     the other (the paper's algorithm 1 updates both from one batch at once; alternating
     steps are what every other updater here does). Reports ``dis/loss``, ``gen/loss``
     and ``dis/divergence`` (``F``: the critic's current lower bound, in nats). The other
-    options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are
-    :class:`~ignite_gen.updaters.gan.GANUpdater`'s.
+    options are :class:`~ignite_gen.updaters.options.GANOptions`.
 
     Example:
         >>> gen, dis = build_model("dcgan-generator"), build_model("dcgan-discriminator")
+        >>> opt_gen, opt_dis = (torch.optim.Adam(m.parameters()) for m in (gen, dis))
         >>> updater = FGANUpdater(loader, gen, dis, opt_gen, opt_dis, divergence="pearson")
     """
 
@@ -53,37 +57,16 @@ class FGANUpdater(GANUpdater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         divergence: str = "gan",
         generator_objective: str = "activation",
-        dis_batch: str = "separate",
-        n_dis: int = 1,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[GANOptions],
     ) -> None:
         self.divergence = fdivergence.divergence(divergence)
         self.generator_objective = choice(
             generator_objective, "generator_objective", GENERATOR_OBJECTIVES
         )
-        super().__init__(
-            iterator,
-            gen,
-            dis,
-            opt_gen,
-            opt_dis,
-            device=device,
-            dis_batch=dis_batch,
-            n_dis=n_dis,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            ema_decay=ema_decay,
-            sync_batchnorm=sync_batchnorm,
-        )
+        super().__init__(iterator, gen, dis, opt_gen, opt_dis, **options)
 
     def update_core(self, batch: Any) -> None:
         gen, dis = self.models["gen"], self.models["dis"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +15,11 @@ from ..models.noise import sample_noise
 from ..reporter import report
 from .arguments import check_optimizer_owners
 from .base import Updater
-from .ema import check_decay
+from .ema import generator_ema
+from .options import UpdaterOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["GANUpdater", "check_gan_arguments", "real_images"]
 
@@ -69,14 +73,11 @@ class GANUpdater(Updater):
 
     ``L_D = (softplus(-D(x)) + softplus(D(G(z)))) / 2`` (BCE of real as 1, fake as 0),
     ``L_G = softplus(-D(G(z)))`` (BCE of fake as 1), each averaged over the batch.
-    ``dis_batch="joint"`` feeds real and fake through D in one concatenated batch
-    (shared BatchNorm statistics); ``"separate"`` uses two forwards. The generator
-    steps once every ``n_dis`` iterations; the discriminator every iteration.
-    ``ema_decay`` keeps an EMA of the generator as ``models["gen_ema"]``;
-    ``precision``, ``grad_clip`` and ``sync_batchnorm`` are the base :class:`Updater`'s.
-    The other GAN updaters subclass this one and override :meth:`update_core`. Arguments are checked
-    at construction (:func:`check_gan_arguments`; ``n_dis`` an integer of at least 1,
-    ``ema_decay`` in (0, 1)), naming the one at fault.
+    Its options (``dis_batch``, ``n_dis``, ``ema_decay``) and the base :class:`Updater`'s
+    are :class:`~ignite_gen.updaters.options.GANOptions`. The other GAN updaters subclass
+    this one, override :meth:`update_core` and pass ``**options`` on: the networks
+    (:func:`check_gan_arguments`) and these options are checked here, once, at
+    construction, naming the argument at fault.
 
     Example:
         >>> updater = GANUpdater(loader, gen, dis, opt_gen, opt_dis, device="cpu")
@@ -90,33 +91,23 @@ class GANUpdater(Updater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
+        *,
         dis_batch: str = "separate",
         n_dis: int = 1,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
         ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[UpdaterOptions],
     ) -> None:
+        check_keywords(self, options, UpdaterOptions)
         check_gan_arguments(gen, dis, opt_gen, opt_dis)
-        dis_batch = choice(dis_batch, "dis_batch", ("separate", "joint"))
-        n_dis = integer(n_dis, "n_dis")
-        if ema_decay is not None:
-            ema_decay = check_decay(ema_decay, "ema_decay")
+        self.dis_batch = choice(dis_batch, "dis_batch", ("separate", "joint"))
+        self.n_dis = integer(n_dis, "n_dis")
         super().__init__(
             iterator,
             {"gen": gen, "dis": dis},
             {"gen": opt_gen, "dis": opt_dis},
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-            ema=None if ema_decay is None else {"gen": ema_decay},
+            ema=generator_ema(ema_decay),
+            **options,
         )
-        self.dis_batch = dis_batch
-        self.n_dis = n_dis
 
     def discriminate(
         self, x: torch.Tensor, fake: torch.Tensor

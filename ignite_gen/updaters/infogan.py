@@ -4,8 +4,8 @@ images (Chen et al. 2016), by a lower bound on their mutual information."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -16,6 +16,10 @@ from ..errors import ArgumentError
 from ..models.infogan import CodedGenerator, QDiscriminator
 from ..reporter import report
 from .gan import GANUpdater, real_images
+from .options import GeneratorOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "InfoGANUpdater",
@@ -78,8 +82,8 @@ class InfoGANUpdater(GANUpdater):
     Reports ``dis/loss``, ``gen/loss`` and the lower bounds on the mutual information
     in nats, ``gen/mi_categorical = log K + E[log Q(c_cat|x)]`` (at most log K) and
     ``gen/mi_continuous = C log 2 + E[log Q(c_cont|x)]`` (the entropy of C uniform
-    codes on [-1, 1] plus the log-likelihood). ``ema_decay``, ``precision``,
-    ``grad_clip`` and ``sync_batchnorm`` are those of :class:`~ignite_gen.updaters.gan.GANUpdater`.
+    codes on [-1, 1] plus the log-likelihood). The other options are
+    :class:`~ignite_gen.updaters.options.GeneratorOptions`.
 
     Example:
         >>> gen = build_model("infogan-generator")
@@ -96,30 +100,12 @@ class InfoGANUpdater(GANUpdater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         categorical_weight: float = 1.0,
         continuous_weight: float = 0.1,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[GeneratorOptions],
     ) -> None:
-        super().__init__(
-            iterator,
-            gen,
-            dis,
-            opt_gen,
-            opt_dis,
-            device=device,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            ema_decay=ema_decay,
-            sync_batchnorm=sync_batchnorm,
-        )
-        check_infogan_pair(gen, dis)
+        check_keywords(self, options, GeneratorOptions)
         self.categorical_weight, self.continuous_weight = (
             real(weight, name, lambda v: v >= 0, "at least 0")
             for weight, name in (
@@ -127,6 +113,8 @@ class InfoGANUpdater(GANUpdater):
                 (continuous_weight, "continuous_weight"),
             )
         )
+        super().__init__(iterator, gen, dis, opt_gen, opt_dis, **options)
+        check_infogan_pair(gen, dis)
 
     def information(
         self,

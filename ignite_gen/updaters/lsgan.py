@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -13,6 +13,10 @@ from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
 from .gan import GANUpdater, real_images
+from .options import GANOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["CODINGS", "LSGANUpdater"]
 
@@ -34,11 +38,12 @@ class LSGANUpdater(GANUpdater):
     ``L_G = 1/2 mean((D(G(z)) - c) ** 2)``, on D's raw output (no sigmoid).
     ``coding`` picks ``(a, b, c)`` from :data:`CODINGS` (``"symmetric"``: -1, 1, 0, the
     default; ``"binary"``: 0, 1, 1); ``a``, ``b`` or ``c`` given explicitly override it.
-    The other options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...) are
-    :class:`GANUpdater`'s. Reports ``dis/loss`` and ``gen/loss``.
+    The other options are :class:`~ignite_gen.updaters.options.GANOptions`. Reports
+    ``dis/loss`` and ``gen/loss``.
 
     Example:
         >>> gen, dis = build_model("dcgan-generator"), build_model("dcgan-discriminator")
+        >>> opt_gen, opt_dis = (torch.optim.Adam(m.parameters()) for m in (gen, dis))
         >>> updater = LSGANUpdater(loader, gen, dis, opt_gen, opt_dis, coding="binary")
     """
 
@@ -49,19 +54,12 @@ class LSGANUpdater(GANUpdater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         coding: str = "symmetric",
         a: float | None = None,
         b: float | None = None,
         c: float | None = None,
-        dis_batch: str = "separate",
-        n_dis: int = 1,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[GANOptions],
     ) -> None:
         coding = choice(coding, "coding", CODINGS)
         targets = [
@@ -72,22 +70,8 @@ class LSGANUpdater(GANUpdater):
             raise ArgumentError(
                 f"a (the fake target) and b (the real target) must differ, both are {targets[0]}"
             )
-        super().__init__(
-            iterator,
-            gen,
-            dis,
-            opt_gen,
-            opt_dis,
-            device=device,
-            dis_batch=dis_batch,
-            n_dis=n_dis,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-            ema_decay=ema_decay,
-        )
         self.a, self.b, self.c = targets
+        super().__init__(iterator, gen, dis, opt_gen, opt_dis, **options)
 
     def update_core(self, batch: Any) -> None:
         gen, dis = self.models["gen"], self.models["dis"]

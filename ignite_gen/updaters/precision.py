@@ -9,6 +9,7 @@ import torch
 
 from ..argument_checks import choice
 from ..errors import ArgumentError
+from .options import setting
 
 __all__ = ["PRECISIONS", "check_precision"]
 
@@ -25,12 +26,12 @@ def check_precision(precision: Any, device: torch.device, name: str = "precision
     ``"fp16"`` is refused on the CPU, where float16 is emulated (many times slower than
     fp32; benchmarks/RESULTS.md) and its narrow range spoils losses; ``"bf16"`` on a
     CPU without bfloat16 instructions is emulated too, and warned about. ``name`` is
-    how the messages call it.
+    how the messages call it (``"--precision"`` names the command-line flag).
 
     Example:
-        >>> check_precision("fp16", torch.device("cpu"), "--precision")
+        >>> check_precision("fp16", torch.device("cpu"))
         Traceback (most recent call last):
-        ignite_gen.errors.ArgumentError: --precision fp16 needs a CUDA device: ...
+        ignite_gen.errors.ArgumentError: precision='fp16' needs a CUDA device: ...
     """
     choice(precision, name, PRECISIONS)
     if precision == "bf16" and device.type == "cpu" and not _native_cpu_bf16():
@@ -43,9 +44,9 @@ def check_precision(precision: Any, device: torch.device, name: str = "precision
         )
     if precision == "fp16" and device.type == "cpu":
         raise ArgumentError(
-            f"{name} fp16 needs a CUDA device: on the CPU float16 is emulated, many times "
-            f"slower than fp32, and its narrow range spoils the losses; use {name} fp32 "
-            "there (or bf16, fast on CPUs with AVX512-BF16 or AMX)"
+            f"{setting(name, 'fp16')} needs a CUDA device: on the CPU float16 is emulated, "
+            "many times slower than fp32, and its narrow range spoils the losses; use "
+            f"{setting(name, 'fp32')} there (or bf16, fast on CPUs with AVX512-BF16 or AMX)"
         )
     return str(precision)
 

@@ -80,7 +80,8 @@ class ReplicaSync:
     Example:
         >>> replicas = ReplicaSync(updater.models)
         >>> replicas.start()  # every rank now holds rank 0's weights
-        >>> loss.backward(); replicas.average_gradients(optimizer); optimizer.step()
+        >>> loss.backward()  # doctest: +SKIP
+        >>> replicas.average_gradients(optimizer); optimizer.step()  # doctest: +SKIP
         >>> replicas.share_batchnorm_statistics()
     """
 

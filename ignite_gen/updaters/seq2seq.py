@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -11,6 +11,10 @@ from ..errors import UserError
 from ..models.seq2seq import Seq2Seq, smoothed_token_loss
 from ..reporter import report
 from .base import Updater, move_to_device
+from .options import UpdaterOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["Seq2SeqUpdater", "keep_lengths_on_cpu"]
 
@@ -22,7 +26,9 @@ def keep_lengths_on_cpu(batch: Any, device: torch.device) -> Any:
     there and copying it back from a GPU would make the host wait every iteration.
 
     Example:
-        >>> src, lengths, tgt = keep_lengths_on_cpu(batch, torch.device("cuda"))
+        >>> src, tgt = torch.ones(2, 3, dtype=torch.long), torch.ones(2, 4, dtype=torch.long)
+        >>> batch = src, torch.tensor([3, 2]), tgt
+        >>> src, lengths, tgt = keep_lengths_on_cpu(batch, torch.device("cpu"))
         >>> lengths.device
         device(type='cpu')
     """
@@ -40,16 +46,17 @@ class Seq2SeqUpdater(Updater):
     to ``teacher_forcing_end`` over ``schedule_iterations`` when both are given. With
     ``p = 1`` and Luong or no attention the whole target is decoded in one call. The
     loss is the cross-entropy per target token, padding excluded, optionally against
-    targets smoothed by ``label_smoothing`` (``F.cross_entropy(label_smoothing=...)``);
-    ``grad_clip`` defaults to 1.0, as recurrent networks want; ``precision`` and
-    ``sync_batchnorm`` are the base :class:`Updater`'s. Reports ``main/loss``
+    targets smoothed by ``label_smoothing`` (``F.cross_entropy(label_smoothing=...)``).
+    The other options are :class:`~ignite_gen.updaters.options.UpdaterOptions`, with
+    ``grad_clip`` 1.0 unless given (recurrent networks want it) and ``converter``
+    :func:`keep_lengths_on_cpu` unless given. Reports ``main/loss``
     (the unsmoothed cross-entropy, comparable with ``validation/main/loss``),
     ``main/perplexity`` and ``main/teacher_forcing``.
 
     Example:
-        >>> model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab))
-        >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        >>> updater = Seq2SeqUpdater(loader, model, opt, teacher_forcing=0.5)
+        >>> model = Seq2Seq(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab))  # doctest: +SKIP
+        >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)  # doctest: +SKIP
+        >>> updater = Seq2SeqUpdater(loader, model, opt, teacher_forcing=0.5)  # doctest: +SKIP
     """
 
     def __init__(
@@ -57,16 +64,14 @@ class Seq2SeqUpdater(Updater):
         iterator: Iterable[Any],
         model: Seq2Seq,
         optimizer: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
+        *,
         teacher_forcing: float = 0.5,
         teacher_forcing_end: float | None = None,
         schedule_iterations: int | None = None,
         label_smoothing: float = 0.0,
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = 1.0,
-        precision: str = "fp32",
-        sync_batchnorm: bool = False,
+        **options: Unpack[UpdaterOptions],
     ) -> None:
+        check_keywords(self, options, UpdaterOptions)
         for name, value in (
             ("teacher_forcing", teacher_forcing),
             ("teacher_forcing_end", teacher_forcing_end),
@@ -79,16 +84,10 @@ class Seq2SeqUpdater(Updater):
             raise UserError("teacher_forcing_end and schedule_iterations go together")
         if schedule_iterations is not None and schedule_iterations < 1:
             raise UserError(f"schedule_iterations must be at least 1, got {schedule_iterations}")
-        super().__init__(
-            iterator,
-            {"main": model},
-            {"main": optimizer},
-            device=device,
-            converter=converter or keep_lengths_on_cpu,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-        )
+        # Recurrent networks want their gradients clipped: 1.0 unless the caller says.
+        options.setdefault("grad_clip", 1.0)
+        options["converter"] = options.get("converter") or keep_lengths_on_cpu
+        super().__init__(iterator, {"main": model}, {"main": optimizer}, **options)
         self.teacher_forcing = teacher_forcing
         self.teacher_forcing_end = teacher_forcing_end
         self.schedule_iterations = schedule_iterations

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -12,7 +12,11 @@ from ..argument_checks import integer, real
 from ..errors import ArgumentError
 from ..models.noise import sample_noise
 from ..reporter import report
-from .gan import GANUpdater, check_gan_arguments, real_images
+from .gan import GANUpdater, real_images
+from .options import DiscriminatorOptions, check_keywords
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["WGANUpdater", "clip_parameters_", "gradient_penalty"]
 
@@ -25,6 +29,7 @@ def clip_parameters_(parameters: list[torch.Tensor], clip: float) -> None:
     (WGAN's weight clipping; no value is read back to the host).
 
     Example:
+        >>> critic = build_model("dcgan-discriminator")
         >>> clip_parameters_(list(critic.parameters()), 0.01)
     """
     torch._foreach_clamp_min_(parameters, -clip)
@@ -48,6 +53,7 @@ def gradient_penalty(
 
     Example:
         >>> critic = build_model("dcgan-discriminator", batch_norm=False)
+        >>> real, fake = images[:8], gen(torch.randn(8, gen.z_dim)).detach()
         >>> loss_dis = critic(fake).mean() - critic(real).mean()
         >>> loss_dis = loss_dis + 10.0 * gradient_penalty(critic, real, fake)
     """
@@ -74,8 +80,9 @@ class WGANUpdater(GANUpdater):
     0.01 without a penalty and no clipping with one (``clip=None`` turns clipping off;
     an explicit number clips also with a penalty). The papers use RMSprop 5e-5 (WGAN)
     and Adam 1e-4, betas (0.5, 0.9), ``lam = 10`` (WGAN-GP); a WGAN-GP critic must not use
-    BatchNorm. The other options (``precision``, ``grad_clip``, ``sync_batchnorm``, ...)
-    are :class:`GANUpdater`'s. Reports ``dis/loss``,
+    BatchNorm. The other options are
+    :class:`~ignite_gen.updaters.options.DiscriminatorOptions` (``n_critic`` is
+    :class:`GANUpdater`'s ``n_dis``). Reports ``dis/loss``,
     ``dis/wasserstein`` (``mean(D(x)) - mean(D(G(z)))``), ``dis/gp`` (the unweighted
     penalty, with one) and ``gen/loss``.
 
@@ -92,53 +99,31 @@ class WGANUpdater(GANUpdater):
         dis: nn.Module,
         opt_gen: torch.optim.Optimizer,
         opt_dis: torch.optim.Optimizer,
-        device: str | torch.device | None = "auto",
         *,
         n_critic: int = 5,
         clip: float | str | None = "auto",
         gradient_penalty: float | None = None,
-        dis_batch: str = "separate",
-        converter: Callable[[Any, torch.device], Any] | None = None,
-        grad_clip: float | None = None,
-        precision: str = "fp32",
-        ema_decay: float | None = None,
-        sync_batchnorm: bool = False,
+        **options: Unpack[DiscriminatorOptions],
     ) -> None:
-        check_gan_arguments(gen, dis, opt_gen, opt_dis)
-        n_critic = integer(n_critic, "n_critic")
+        check_keywords(self, options, DiscriminatorOptions)
+        self.n_critic = integer(n_critic, "n_critic")
         if gradient_penalty is not None:
             gradient_penalty = real(
                 gradient_penalty, "gradient_penalty", lambda v: v > 0, "positive (None: off)"
             )
-            norms = [n for n, m in dis.named_modules() if isinstance(m, _BATCH_NORMS)]
-            if norms:
-                raise ArgumentError(
-                    f"gradient_penalty needs a critic without BatchNorm (dis has it at "
-                    f"{norms[0] or 'its top'}): the penalty is per sample and BatchNorm mixes "
-                    "the samples of a batch; build dis without it"
-                )
         if clip == "auto":
             clip = 0.01 if gradient_penalty is None else None
         if clip is not None:
             clip = real(clip, "clip", lambda v: v > 0, "positive, 'auto' or None (no clipping)")
-        super().__init__(
-            iterator,
-            gen,
-            dis,
-            opt_gen,
-            opt_dis,
-            device=device,
-            dis_batch=dis_batch,
-            n_dis=n_critic,
-            converter=converter,
-            grad_clip=grad_clip,
-            precision=precision,
-            sync_batchnorm=sync_batchnorm,
-            ema_decay=ema_decay,
-        )
-        self.n_critic = n_critic
-        self.clip = clip
-        self.gradient_penalty = gradient_penalty
+        self.clip, self.gradient_penalty = clip, gradient_penalty
+        super().__init__(iterator, gen, dis, opt_gen, opt_dis, n_dis=self.n_critic, **options)
+        norms = [n for n, m in dis.named_modules() if isinstance(m, _BATCH_NORMS)]
+        if norms and gradient_penalty is not None:
+            raise ArgumentError(
+                f"gradient_penalty needs a critic without BatchNorm (dis has it at "
+                f"{norms[0] or 'its top'}): the penalty is per sample and BatchNorm mixes "
+                "the samples of a batch; build dis without it"
+            )
         self._critic_params: list[torch.Tensor] = list(dis.parameters())
 
     def update_core(self, batch: Any) -> None:
