@@ -50,9 +50,9 @@ from ignite.engine import Events
 from results_file import describe_machine, write_section
 
 from ignite_gen import extensions
-from ignite_gen.cli import build_parser
 from ignite_gen.distributed import launch, plan_launch
-from ignite_gen.methods import build_trainer
+from ignite_gen.methods import build_trainer, get_method
+from ignite_gen.methods.options import configure_parser
 from ignite_gen.trainer import Trainer
 
 __all__ = ["Setup", "compare", "main", "measure", "section", "table", "verdict"]
@@ -114,11 +114,14 @@ def measure(
     """
     shutil.rmtree(out, ignore_errors=True)
     flags = [flag.replace("{data}", str(data)) for flag in setup.flags]
-    argv = ["train", method, *flags, "--batch-size", str(setup.batch // nproc)]
+    argv = [*flags, "--batch-size", str(setup.batch // nproc)]
     argv += ["--out", str(out), "--device", "cpu", "--no-progress", "--seed", str(seed)]
     # One snapshot kept: gan writes a 33 MB one each epoch, as ignite-gen train does.
     argv += ["--n-retains", "1", "--nproc-per-node", str(nproc), "--backend", "gloo"]
-    args = build_parser().parse_args(argv)
+    # The options of 'ignite-gen train METHOD', parsed as that command parses them.
+    parser = argparse.ArgumentParser(prog=f"ignite-gen train {method}")
+    configure_parser(parser, get_method(method))
+    args = parser.parse_args(argv)
     # The started processes read it as they import torch; this one (the 1-process run's,
     # idle during a 2-process run) keeps its 2 threads.
     os.environ["OMP_NUM_THREADS"] = "1"

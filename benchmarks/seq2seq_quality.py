@@ -45,10 +45,10 @@ from results_file import write_section
 
 import ignite_gen
 from ignite_gen import Seq2SeqUpdater, Trainer, extensions
-from ignite_gen.cli.evaluate_translation import output_limit
 from ignite_gen.data import BucketLoader, TranslationCorpus, read_tsv
 from ignite_gen.methods import hparams_of
 from ignite_gen.models import Seq2Seq
+from ignite_gen.translation import output_limit
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data" / "jpn-eng" / "jpn-eng.tsv"

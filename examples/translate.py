@@ -6,7 +6,7 @@ python examples/translate.py result/seq2seq/snapshot_epoch_0010.pt "猫は牛乳
 
 import argparse
 
-from ignite_gen.cli.translate import load_translation_snapshot
+from ignite_gen.translation import load_translation_snapshot
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from typing import NoReturn, cast
 from ..distributed import under_torchrun
 from ..errors import UserError
 from . import evaluate, inspect, montage, predict, sample, train, translate
+from .flag_wording import flag_words
 
 __all__ = ["build_parser", "describe_os_error", "main"]
 
@@ -135,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_interrupts():
             args.handler(args)
     except UserError as error:
-        print(f"ignite-gen: error: {error}", file=sys.stderr)
+        # The library names Python arguments; a user of the command line knows options.
+        print(f"ignite-gen: error: {flag_words(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
         print(

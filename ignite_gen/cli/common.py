@@ -23,6 +23,7 @@ class GivenOptions(_SubParsers):
 
     Example:
         >>> methods = parser.add_subparsers(dest="method", action=GivenOptions)
+        >>> _ = methods.add_parser("gan").add_argument("--lr", type=float, default=2e-4)
         >>> parser.parse_args(["gan", "--lr", "1e-3"]).given
         frozenset({'lr'})
     """

@@ -17,8 +17,9 @@ from ..extensions.translation_evaluator import TranslationEvaluator, translation
 from ..methods.option_types import at_least, finite
 from ..methods.seq2seq import corpus_pairs
 from ..snapshot import Snapshot
+from ..translation import check_beam, load_translation_snapshot, output_limit
 from ..updaters import resolve_device
-from .translate import check_beam, load_translation_snapshot, refuse_options
+from .translate import refuse_options
 
 __all__ = [
     "OPTIONS",
@@ -26,7 +27,6 @@ __all__ = [
     "add_arguments",
     "evaluate_translation",
     "given_options",
-    "output_limit",
     "run",
     "select_split",
 ]
@@ -46,17 +46,6 @@ OPTIONS = (
 )
 # Their defaults: the parser leaves them None, so that other snapshots can refuse them.
 _DEFAULTS = {"split": "all", "beam": 1, "length_penalty": 1.0, "batch_size": 64}
-_MIN_OUTPUT = 50  # output tokens allowed for any sentence; long sources get twice their length
-
-
-def output_limit(sources: Sequence[Sequence[int]]) -> int:
-    """The output tokens ``evaluate`` allows: twice the longest source, at least 50.
-
-    Example:
-        >>> output_limit([[5, 2], [6] * 40])
-        80
-    """
-    return max(_MIN_OUTPUT, 2 * max(len(source) for source in sources))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,7 +124,8 @@ def evaluate_translation(
     the longest source, at least 50 tokens.
 
     Example:
-        >>> evaluate_translation("result/snapshot_epoch_0010.pt", read_tsv("test.tsv"))["bleu"]
+        >>> pairs = read_tsv("test.tsv")  # doctest: +SKIP
+        >>> evaluate_translation("result/snapshot_epoch_0010.pt", pairs)["bleu"]  # doctest: +SKIP
         23.4
     """
     check_beam(beam)

@@ -24,7 +24,8 @@ def translator_scores(snap: Snapshot, device: str | torch.device = "cpu") -> dic
     to the target domain's classifier untranslated: the score a translator must beat.
 
     Example:
-        >>> translator_scores(load_snapshot("result/dualgan/snapshot_epoch_0020.pt"))
+        >>> snap = load_snapshot("result/dualgan/snapshot_epoch_0020.pt")  # doctest: +SKIP
+        >>> translator_scores(snap)  # doctest: +SKIP
         {'u_to_v': 0.76, 'identity_u_to_v': 0.838, 'v_to_u': 0.79, 'identity_v_to_u': 0.694}
     """
     scores: dict[str, float] = {}

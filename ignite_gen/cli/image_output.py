@@ -19,7 +19,7 @@ def check_image_path(path: Path, extensions: Iterable[str], option: str = "-o") 
     Example:
         >>> check_image_path(Path("grid"), {"png", "jpg"})
         Traceback (most recent call last):
-        UserError: -o grid: no image extension; name the file e.g. grid.png
+        ignite_gen.errors.UserError: -o grid: no image extension; name the file e.g. grid.png
     """
     if path.is_dir():
         raise UserError(

@@ -63,13 +63,13 @@ def draw_montage(
 ) -> int:
     """Write the montage of ``directory``'s snapshots to ``output`` (in the format its
     extension names, PNG without one); returns the row count. ``model`` defaults to
-    :func:`~ignite_gen.cli.sample.default_model`'s choice. More than ``MAX_IMAGES``
+    :func:`~ignite_gen.methods.snapshot_kind.snapshot_use`'s model. More than ``MAX_IMAGES``
     images in all (snapshots x ``num``) is a :class:`UserError` before any snapshot is
     read; the snapshots are then read one at a time, so memory holds one and the rows.
 
     Example:
-        >>> draw_montage(Path("result/demo"), Path("result/demo/montage.png"))
-        5
+        >>> draw_montage(Path("result"), Path("result/montage.png"))  # one row a snapshot
+        3
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -14,9 +14,9 @@ from ..data.image_file import read_digit
 from ..errors import UserError
 from ..methods.option_types import between, random_seed
 from ..methods.option_types import device as device_name
+from ..methods.snapshot_kind import snapshot_use
 from ..models.cvae import LabelPredictor
 from ..snapshot import Snapshot, load_snapshot
-from .sample import is_predictor
 
 __all__ = ["add_parser", "load_predictor", "predict_images", "run"]
 
@@ -64,7 +64,8 @@ def load_predictor(snap: Snapshot, model: str = "main", device: str = "cpu") -> 
     a one-line :class:`UserError` saying what the snapshot holds and what to train.
 
     Example:
-        >>> predictor = load_predictor(load_snapshot("result/snapshot_epoch_0010.pt"))
+        >>> snap = load_snapshot("result/cvae/snapshot_epoch_0010.pt")  # doctest: +SKIP
+        >>> predictor = load_predictor(snap)  # doctest: +SKIP
     """
     spec = snap.payload.get("model_specs", {}).get(model)
     if spec is None:
@@ -73,7 +74,7 @@ def load_predictor(snap: Snapshot, model: str = "main", device: str = "cpu") -> 
             f"{', '.join(snap.model_names)}); {_TRAIN_ONE}"
         )
     module = snap.model(model, device)
-    if not is_predictor(module):
+    if snapshot_use(snap, model).task != "predict":
         raise UserError(
             f"{snap.path}: model {model!r} is a {spec['name']}, not a label predictor; "
             f"{_TRAIN_ONE} (draw images from this one with 'ignite-gen sample')"
@@ -90,7 +91,8 @@ def predict_images(
     does not depend on the other images read with it.
 
     Example:
-        >>> predict_images(predictor, read_digit(Path("seven.png"))[None]).argmax(1)
+        >>> seven = read_digit(Path("seven.png"))[None]  # doctest: +SKIP
+        >>> predict_images(predictor, seven).argmax(1)  # doctest: +SKIP
         tensor([7])
     """
     device = next(predictor.parameters()).device

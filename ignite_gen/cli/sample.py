@@ -14,14 +14,15 @@ from torchvision.utils import save_image
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
 from ..extensions.image_grid import fixed_noise, generate, label_count, label_grid_inputs
-from ..methods.dualgan import TRANSLATORS, holds_translators
+from ..methods.dualgan import TRANSLATORS
 from ..methods.option_types import between, positive, random_seed
 from ..methods.option_types import device as device_name
+from ..methods.snapshot_kind import snapshot_use
 from ..models.noise import takes_noise
 from ..snapshot import Snapshot, load_snapshot
 from .image_output import check_image_path, pillow_extensions, write_image
 
-__all__ = ["MAX_IMAGES", "add_parser", "default_model", "is_predictor", "pick_generator", "run"]
+__all__ = ["MAX_IMAGES", "add_parser", "pick_generator", "run"]
 
 _DEFAULT_NUM = 64
 #: The most images one grid holds: 4,096 MNIST digits make a 1,900-pixel square PNG.
@@ -112,59 +113,38 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def is_predictor(module: nn.Module) -> bool:
-    """Whether ``module`` is a label predictor (``predict(images, ...)``), which draws
-    no images: the CVAE article's second model, ``cvae-predictor-mlp``.
-
-    Example:
-        >>> is_predictor(build_model("cvae-predictor-mlp")), is_predictor(build_model("cvae-mlp"))
-        (True, False)
-    """
-    return callable(getattr(module, "predict", None))
-
-
-def default_model(snap: Snapshot) -> str:
-    """The model ``sample``, ``montage`` and ``evaluate`` use without ``--model``:
-    ``"gen"`` when the snapshot has it, else ``"main"`` when that is a conditional
-    generator or a label predictor (a CVAE run), else ``"gen"`` (whose absence
-    :meth:`Snapshot.generator_name` reports).
-
-    Example:
-        >>> default_model(load_snapshot("result/cvae/snapshot_epoch_0030.pt"))
-        'main'
-    """
-    names = snap.model_names
-    if "gen" in names or "main" not in names or "main" not in snap.payload.get("model_specs", {}):
-        return "gen"
-    main = snap.model("main")
-    return "main" if label_count(main) is not None or is_predictor(main) else "gen"
-
-
 def pick_generator(
     snap: Snapshot,
     model: str | None = None,
     prefer_ema: bool = True,
     device: str | torch.device = "cpu",
 ) -> tuple[str, nn.Module]:
-    """``(name, module)`` of the generator to draw from: ``model`` (default
-    :func:`default_model`), its ``_ema`` copy when saved and ``prefer_ema``. A label
-    predictor, a DualGAN translator or any model that takes no noise (a discriminator)
-    is a one-line :class:`UserError` that points at what uses it.
+    """``(name, module)`` of the generator to draw from: ``model`` (default: the
+    snapshot's, :func:`~ignite_gen.methods.snapshot_kind.snapshot_use`), its ``_ema``
+    copy when saved and ``prefer_ema``. A label predictor, a DualGAN translator or any
+    model that takes no noise (a discriminator) is a one-line :class:`UserError` that
+    points at what uses it.
 
     Example:
-        >>> name, gen = pick_generator(load_snapshot("result/snapshot_epoch_0005.pt"))
-        >>> name
-        'gen_ema'
+        >>> name, gen = pick_generator(load_snapshot("result/snapshot_epoch_0003.pt"))
+        >>> name  # "gen_ema" for a run trained with --ema-decay
+        'gen'
     """
-    if model is None and holds_translators(snap.model_names):
+    use = snapshot_use(snap, model)
+    if model is None and use.task == "translate_images":
         # DualGAN's translators take images, not noise: point at what uses them.
         raise UserError(
             f"{snap.path} holds DualGAN translators, which draw nothing from noise; translate "
             "images with 'ignite-gen translate FILE IMAGE --to v|u'"
         )
-    name = snap.generator_name(default_model(snap) if model is None else model, prefer_ema)
+    if model is None and use.task == "translate_text":
+        raise UserError(
+            f"{snap.path} holds a seq2seq translation model, which draws no images; "
+            f"translate sentences with 'ignite-gen translate {snap.path} SENTENCE'"
+        )
+    name = snap.generator_name(use.model, prefer_ema)
     module = snap.model(name, device)
-    if is_predictor(module):
+    if use.task == "predict":
         raise UserError(
             f"{snap.path}: model {name!r} is a label predictor, which draws no images; read "
             f"digits with 'ignite-gen predict {snap.path} IMAGE'"
@@ -176,7 +156,7 @@ def pick_generator(
 
 def _no_noise(snap: Snapshot, name: str, module: nn.Module) -> str:
     to = {translator: to for to, translator in TRANSLATORS.items()}.get(name.removesuffix("_ema"))
-    if to is not None and holds_translators(snap.model_names):
+    if to is not None and snapshot_use(snap).task == "translate_images":
         return (
             f"{snap.path}: model {name!r} is a DualGAN translator, which takes images, not "
             f"noise; translate images with 'ignite-gen translate {snap.path} IMAGE --to {to}'"

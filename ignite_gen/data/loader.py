@@ -146,7 +146,7 @@ class ResumableLoader:
             raise ArgumentError(
                 f"state['world_size']: saved by "
                 f"{counted(world_size, 'process', 'processes')}, this loader is shared by "
-                f"{self.num_replicas}; resume with --nproc-per-node {world_size}"
+                f"{self.num_replicas}; resume with num_replicas={world_size}"
             )
         if position >= len(self):
             raise ArgumentError(

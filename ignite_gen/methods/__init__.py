@@ -4,7 +4,7 @@ module, which ``ignite-gen train``, the benchmarks and the tests all build runs 
 Example:
     >>> from ignite_gen.methods import build_trainer, settings
     >>> trainer, _ = build_trainer(settings("infogan", epochs=2, out=Path("infogan")))
-    >>> trainer.run()
+    >>> trainer.run()  # doctest: +SKIP
 """
 
 from .catalog import METHODS, get_method

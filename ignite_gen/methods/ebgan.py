@@ -55,13 +55,14 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 EBGAN = Method(
     name="ebgan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0",
     help="energy-based GAN with the pull-away term",
     description="EBGAN (Zhao et al.): an autoencoder discriminator whose reconstruction "
     "error is the energy, a margin on fake energies and the pull-away term on its codes.",
     add_arguments=_add_arguments,
     build=_build,
     # The paper's m = 10 assumes a summed energy; with a per-pixel mean energy of about
-    # 1, m = 1 and Adam 1e-3 learn where m = 10 collapses (measured).
+    # 1, m = 10 collapses where m = 1 and Adam 1e-3 learn (benchmarks/RESULTS.md).
     defaults={
         **ADAM_DEFAULTS,
         "arch": "ebgan-conv",

@@ -68,6 +68,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 FGAN = Method(
     name="fgan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0 --divergence hellinger",
     help="f-GAN: minimise an f-divergence (KL, reverse KL, Pearson, Hellinger, JS, GAN)",
     description="f-GAN (Nowozin et al.): the critic raises a variational lower bound of "
     "the chosen f-divergence, E_P[g_f(V)] - E_Q[f*(g_f(V))], reported as dis/divergence; "

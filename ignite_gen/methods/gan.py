@@ -47,6 +47,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 GAN = Method(
     name="gan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0",
     help="DCGAN with the non-saturating GAN loss",
     description="GAN (Goodfellow et al.) trained as DCGAN: BCE-with-logits, Adam.",
     add_arguments=_add_arguments,

@@ -9,10 +9,10 @@ from typing import Any
 from .. import extensions
 from ..extensions.sample_quality import score_generator
 from ..trainer import Trainer
-from ..updaters import PRECISIONS
 from ..updaters.base import Updater
 from .method import Run
 from .option_types import decay_rate, sample_count_or_off
+from .options import add_precision_argument
 
 __all__ = ["add_generator_arguments", "generator_run", "quality_line"]
 
@@ -27,12 +27,7 @@ def add_generator_arguments(parser: argparse.ArgumentParser, ema: bool = True) -
             default=None,
             help="keep an EMA of the generator (e.g. 0.999); grids, samples and metrics use it",
         )
-    parser.add_argument(
-        "--precision",
-        choices=sorted(PRECISIONS),
-        default="fp32",
-        help="autocast precision of the forward passes (default fp32)",
-    )
+    add_precision_argument(parser)
     parser.add_argument(
         "--metric-samples",
         type=sample_count_or_off,
@@ -62,7 +57,7 @@ def generator_run(
     method's own ``metrics`` extensions reporting ``metric_keys``.
 
     Example:
-        >>> generator_run(updater, settings, ["dis/loss", "gen/loss"])
+        >>> run = generator_run(updater, settings("gan"), ["dis/loss", "gen/loss"])
     """
     n, seed = settings.metric_samples, settings.seed
     quality: list[Any] = []

@@ -14,6 +14,7 @@ from .generation import add_generator_arguments, generator_run
 from .method import Method, Run
 from .mnist import MNIST_DATA, add_mnist_arguments, mnist_loader
 from .option_types import at_least, fraction, positive
+from .snapshot_use import SnapshotUse, fixed_use
 
 __all__ = ["INFOGAN"]
 
@@ -76,6 +77,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 INFOGAN = Method(
     name="infogan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0 --hidden 4 --fc 16",
     help="InfoGAN: a GAN with a categorical and two continuous codes it learns to keep",
     description="InfoGAN (Chen et al.): noise plus a 10-way categorical code and two "
     "continuous codes; a Q head on the discriminator estimates the codes and the mutual "
@@ -84,10 +86,9 @@ INFOGAN = Method(
     "code-traversal grid (traversal/epoch_NNNN.png).",
     add_arguments=_add_arguments,
     build=_build,
-    # Measured (benchmarks/RESULTS.md): the code purity still climbs after 30 epochs
-    # (seeds 0-3 at 30: 0.89, 0.67, 0.69, 0.89); by 80, seed 2 has reached 0.88 while
-    # seed 1 stays near 0.71. Paper learning rates, a heavier categorical term, Q at G's
-    # rate or paper-size networks did no better on two seeds at 30 epochs.
+    # 30 epochs: the code purity still climbs after it on some seeds, and the variants
+    # tried did no better (benchmarks/RESULTS.md).
     epochs=80,
     data=MNIST_DATA,
+    snapshot_use=fixed_use(SnapshotUse("generate", "gen", ("code_purity",))),
 )

@@ -52,13 +52,13 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 LSGAN = Method(
     name="lsgan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0",
     help="least-squares GAN",
     description="LSGAN (Mao et al.): least-squares losses with labels a (fake), b (real) "
     "and G's target c; 0-1 coding is --a 0 --b 1 --c 1.",
     add_arguments=_add_arguments,
     build=_build,
-    # Measured: all ten digits by epoch 3, FID best near epoch 12, then one digit fades
-    # (9/10 from epoch 13 to 20); the default stops at 12.
+    # 12 epochs: the FID is best near there and later one digit fades (RESULTS.md).
     defaults={**ADAM_DEFAULTS, "epochs": 12, "arch": "dcgan", "a": -1.0, "b": 1.0, "c": 0.0},
     data=MNIST_DATA,
 )

@@ -12,6 +12,7 @@ import torch
 from ..trainer import Trainer
 from ..updaters.base import Updater
 from .fingerprint import loader_fingerprint
+from .snapshot_use import SnapshotUse, generator_use
 
 __all__ = ["Method", "Run"]
 
@@ -25,7 +26,7 @@ class Run:
     printed table, a loss plot, snapshots, a progress bar) around it.
 
     Example:
-        >>> Run(updater, extensions=[SampleQuality("gen")], columns=["gen/fid"])
+        >>> run = Run(updater, extensions=[SampleQuality("gen")], columns=["gen/fid"])
     """
 
     updater: Updater
@@ -61,7 +62,9 @@ class Method:
     which a resumed run may change to a copy of the same content); ``changeable`` the
     method's settings that a resumed run may change besides the shared ones
     (:data:`~ignite_gen.methods.resuming.COMMON_CHANGEABLE`): every other setting
-    must keep its snapshot's value.
+    must keep its snapshot's value. ``snapshot_use(hparams)`` says, from the settings a
+    run recorded, what its snapshots are for (:class:`SnapshotUse`): by default a
+    generator ``gen`` that ``sample``, ``montage`` and ``evaluate`` take as it is.
 
     Example:
         >>> from ignite_gen.methods import METHODS
@@ -79,3 +82,7 @@ class Method:
     defaults: Mapping[str, object] = field(default_factory=dict)
     data: tuple[str, ...] = ()
     changeable: tuple[str, ...] = ()
+    #: The extra arguments, as typed after ``ignite-gen train NAME``, of a run that takes
+    #: seconds (few images, narrow networks): the per-method tests train with them.
+    tiny: str = ""
+    snapshot_use: Callable[[Mapping[str, Any]], SnapshotUse] = generator_use

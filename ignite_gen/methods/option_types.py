@@ -35,7 +35,7 @@ def at_least(low: float, kind: type = int) -> Callable[[str], float]:
     infinities are refused.
 
     Example:
-        >>> parser.add_argument("--nrow", type=at_least(1), default=8)
+        >>> _ = parser.add_argument("--nrow", type=at_least(1), default=8)
     """
     return _ranged(kind, lambda value: value >= low, f"at least {low:g}")
 
@@ -44,7 +44,7 @@ def positive(text: str) -> float:
     """A type for finite floats ``> 0``: weights, margins, bounds.
 
     Example:
-        >>> parser.add_argument("--clip", type=positive, default=0.01)
+        >>> _ = parser.add_argument("--clip", type=positive, default=0.01)
     """
     return _ranged(float, lambda value: value > 0, "greater than 0")(text)
 
@@ -79,7 +79,7 @@ def between(low: int, high: int) -> Callable[[str], int]:
     steps, draws), bounded so that the work it asks for fits in memory.
 
     Example:
-        >>> parser.add_argument("-n", "--num", type=between(1, 4096), default=64)
+        >>> _ = parser.add_argument("-n", "--num", type=between(1, 4096), default=64)
     """
 
     check = _ranged(int, lambda value: low <= value <= high, f"{low} to {high}")
@@ -95,7 +95,7 @@ def even(text: str) -> int:
     encoder, which gives half of it to each direction.
 
     Example:
-        >>> parser.add_argument("--hidden", type=even, default=256)
+        >>> _ = parser.add_argument("--hidden", type=even, default=256)
     """
     return int(
         _ranged(int, lambda value: value >= 2 and value % 2 == 0, "even and at least 2")(text)
@@ -106,7 +106,7 @@ def finite(text: str) -> float:
     """A type for any finite float: targets, offsets.
 
     Example:
-        >>> parser.add_argument("--a", type=finite, default=-1.0)
+        >>> _ = parser.add_argument("--a", type=finite, default=-1.0)
     """
     return _ranged(float, math.isfinite, "")(text)
 
@@ -115,7 +115,7 @@ def fraction(text: str) -> float:
     """A type for numbers in ``[0, 1)``: Adam's betas, dropout, label smoothing.
 
     Example:
-        >>> parser.add_argument("--beta1", type=fraction, default=0.5)
+        >>> _ = parser.add_argument("--beta1", type=fraction, default=0.5)
     """
     return _ranged(float, lambda value: 0 <= value < 1, "in [0, 1)")(text)
 
@@ -124,7 +124,7 @@ def probability(text: str) -> float:
     """A type for numbers in ``[0, 1]``: probabilities, ratios.
 
     Example:
-        >>> parser.add_argument("--teacher-forcing", type=probability, default=0.5)
+        >>> _ = parser.add_argument("--teacher-forcing", type=probability, default=0.5)
     """
     return _ranged(float, lambda value: 0 <= value <= 1, "in [0, 1]")(text)
 
@@ -135,7 +135,7 @@ def decay_rate(text: str) -> float:
     :class:`~ignite_gen.updaters.ExponentialMovingAverage` accepts).
 
     Example:
-        >>> parser.add_argument("--ema-decay", type=decay_rate, default=None)
+        >>> _ = parser.add_argument("--ema-decay", type=decay_rate, default=None)
     """
     return _ranged(float, lambda value: 0 < value < 1, "in (0, 1)")(text)
 
@@ -145,7 +145,7 @@ def random_seed(text: str) -> int:
     too) takes; torch's overflows past 2**64.
 
     Example:
-        >>> parser.add_argument("--seed", type=random_seed, default=0)
+        >>> _ = parser.add_argument("--seed", type=random_seed, default=0)
     """
     return int(_ranged(int, lambda value: 0 <= value < 2**32, "0 to 2**32 - 1")(text))
 
@@ -166,7 +166,7 @@ def sample_count(text: str) -> int:
     """A type for the number of samples the quality metrics score (2 to 5000).
 
     Example:
-        >>> parser.add_argument("-n", "--num", type=sample_count)
+        >>> _ = parser.add_argument("-n", "--num", type=sample_count)
     """
     return int(_ranged(int, _scorable, _SCORABLE)(text))
 
@@ -175,7 +175,7 @@ def sample_count_or_off(text: str) -> int:
     """A type for ``--metric-samples``: 0 (no metrics) or a :func:`sample_count`.
 
     Example:
-        >>> parser.add_argument("--metric-samples", type=sample_count_or_off, default=1000)
+        >>> _ = parser.add_argument("--metric-samples", type=sample_count_or_off, default=1000)
     """
     return int(_ranged(int, lambda n: n == 0 or _scorable(n), f"0 (off) or {_SCORABLE}")(text))
 
@@ -187,7 +187,7 @@ def device(text: str) -> str:
     here rather than by the first model moved there.
 
     Example:
-        >>> parser.add_argument("--device", type=device, default="cpu")
+        >>> _ = parser.add_argument("--device", type=device, default="cpu")
     """
     try:
         parsed = torch.device(text)

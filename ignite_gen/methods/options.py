@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import ignite.distributed as idist
 import numpy as np
 import torch
 
+from ..updaters import PRECISIONS
 from .method import Method
 from .option_types import at_least, device_or_auto, positive, random_seed
 
 __all__ = [
     "add_common_arguments",
     "add_launch_arguments",
+    "add_precision_argument",
     "configure_parser",
     "hparams_of",
     "prepare_process",
@@ -98,6 +101,23 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_precision_argument(
+    parser: argparse.ArgumentParser,
+    choices: Sequence[str] = tuple(sorted(PRECISIONS)),
+    help: str = "autocast precision of the forward passes (default fp32)",
+) -> None:
+    """``--precision``, default fp32: the updaters' autocast precision, one of
+    ``choices`` in the order the method's help lists them.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> add_precision_argument(parser)
+        >>> parser.parse_args(["--precision", "bf16"]).precision
+        'bf16'
+    """
+    parser.add_argument("--precision", choices=choices, default="fp32", help=help)
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
     """The options every ``ignite-gen train METHOD`` shares."""
     parser.add_argument(
@@ -163,9 +183,8 @@ def prepare_process(seed: int) -> None:
     holds is the same in two runs of the same command, and flush subnormal floats to zero.
 
     Adam's moments of rows that see no gradient for a while (the embeddings of rare
-    words) decay into subnormals, which x86 CPUs handle slowly: flushed, seq2seq
-    iterations late in a run were 10 % faster (6.9 against 6.3 a second, measured from
-    the state of a 15-minute run). Values that small change no weight update.
+    words) decay into subnormals, which x86 CPUs handle slowly (benchmarks/RESULTS.md has
+    the figure); values that small change no weight update.
     """
     _seed_generators(seed)
     torch.set_flush_denormal(True)
@@ -178,9 +197,9 @@ def seed_rank(seed: int) -> None:
     process, whose draws stay those of a run without this call.
 
     Example:
-        >>> prepare_process(settings.seed)  # the same seed in every process
-        >>> run = method.build(settings, device)
-        >>> seed_rank(settings.seed)
+        >>> prepare_process(0)  # the same seed in every process
+        >>> run = get_method("gan").build(settings("gan", max_images=64), device)
+        >>> seed_rank(0)
     """
     if idist.get_world_size() > 1:
         _seed_generators((seed + idist.get_rank()) % 2**32)

@@ -107,7 +107,7 @@ def resumed_settings(
 
     Example:
         >>> resumed_settings(settings("gan", epochs=9), read_snapshot(path), {"epochs"}).lr
-        0.001
+        0.0002
     """
     recorded = payload["metadata"].get("hparams", {})
     _check_method(settings, recorded)
@@ -164,7 +164,8 @@ def resumed_history(
     recorded one: a data file edited since the run started, or another data set.
 
     Example:
-        >>> resumed_history(read_snapshot(path), settings("gan", epochs=30), fingerprint)
+        >>> longer = settings("gan", epochs=30)
+        >>> resumed_history(read_snapshot(path), longer, fingerprint)  # doctest: +SKIP
         [{'iteration': 1500, 'changed': {'epochs': [20, 30]}}]
     """
     metadata = payload["metadata"]

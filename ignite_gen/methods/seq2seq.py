@@ -21,7 +21,8 @@ from ..updaters import Seq2SeqUpdater
 from .fingerprint import fingerprint
 from .method import Method, Run
 from .option_types import at_least, even, fraction, positive, probability
-from .options import hparams_of
+from .options import add_precision_argument, hparams_of
+from .snapshot_use import SnapshotUse, fixed_use
 
 __all__ = ["SEQ2SEQ", "corpus_pairs", "translation_corpus"]
 
@@ -61,11 +62,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--label-smoothing", type=fraction, default=0.2, help="(default 0.2; 0 turns it off)"
     )
-    parser.add_argument(
-        "--precision",
-        choices=("fp32", "bf16", "fp16"),
-        default="fp32",
-        help="fp32 (default); bf16 is about 1.5x faster on CPUs with AVX512-BF16 or AMX",
+    add_precision_argument(
+        parser,
+        ("fp32", "bf16", "fp16"),
+        "fp32 (default); bf16 is about 1.5x faster on CPUs with AVX512-BF16 or AMX",
     )
     parser.add_argument(
         "--teacher-forcing",
@@ -174,6 +174,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 SEQ2SEQ = Method(
     name="seq2seq",
+    tiny="--max-pairs 300 --hidden 16 --embed 16 --batch-size 32 --teacher-forcing 0.5",
     help="Japanese to English translation with a GRU encoder-decoder",
     description="Train a GRU encoder-decoder on Japanese-English pairs: the bundled "
     "grammar corpus by default, a Tatoeba/manythings TSV (--data) or two aligned files "
@@ -185,4 +186,5 @@ SEQ2SEQ = Method(
     data=("data", "src", "tgt"),
     # The beam of the validation decoding: it changes what is measured, not the model.
     changeable=("beam",),
+    snapshot_use=fixed_use(SnapshotUse("translate_text", "main")),
 )

@@ -93,7 +93,7 @@ def build_trainer(
 
     Example:
         >>> trainer, _ = build_trainer(settings("cvae", epochs=3, out=Path("cvae")))
-        >>> trainer.run()
+        >>> trainer.run()  # doctest: +SKIP
     """
     path = latest_snapshot(settings.out) if str(resume) == "auto" else resume
     payload = None if path is None else read_snapshot(path, mmap=True, verify=False)

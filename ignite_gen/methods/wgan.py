@@ -67,6 +67,7 @@ def _build(settings: argparse.Namespace, device: torch.device) -> Run:
 
 WGAN = Method(
     name="wgan",
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0",
     help="Wasserstein GAN with weight clipping, or with a gradient penalty (--gp)",
     description="WGAN (Arjovsky et al.): a critic clipped to [-c, c] after every step, "
     "RMSprop, a generator step every --n-critic iterations; --gp 10 trains WGAN-GP "

@@ -75,8 +75,8 @@ def saved_world_size(payload: dict[str, Any]) -> int | None:
     (a hand-built trainer's snapshot without them, whose loader state still says).
 
     Example:
-        >>> saved_world_size(read_snapshot("result/snapshot_epoch_0003.pt"))
-        2
+        >>> saved_world_size(read_snapshot("result/snapshot_epoch_0003.pt")) is None  # hand-built
+        True
     """
     recorded = payload.get("metadata", {}).get("world_size")
     if isinstance(recorded, int):
@@ -97,7 +97,7 @@ def check_world_size(payload: dict[str, Any], path: Path, world_size: int) -> No
         raise UserError(
             f"{path}: saved by {counted(saved, 'process', 'processes')}, this run has "
             f"{world_size}; "
-            f"resume with --nproc-per-node {saved} or use another --out"
+            f"resume with nproc_per_node={saved} or use another out="
         )
 
 
