@@ -26,6 +26,21 @@ from .run_limits import run_limits
 __all__ = ["Trainer"]
 
 
+class _QuietEngine(Engine):
+    """Ignite's Engine, skipping the events that have no handler.
+
+    Ignite formats a debug message for every event it fires, even with debug logging
+    off, and fires four per iteration, of which only ``ITERATION_COMPLETED`` usually has
+    a handler: formatting the other three is a large share of the per-iteration cost.
+    """
+
+    def _fire_event(self, event_name: Any, *event_args: Any, **event_kwargs: Any) -> None:
+        if self._event_handlers[event_name] or self.logger.isEnabledFor(logging.DEBUG):
+            super()._fire_event(event_name, *event_args, **event_kwargs)
+        else:
+            self.last_event_name = event_name
+
+
 @dataclass
 class _Entry:
     extension: Extension
@@ -52,7 +67,7 @@ class Trainer:
     Example:
         >>> trainer = Trainer(updater, stop_trigger=(25, "epoch"), out="result")
         >>> trainer.extend(LogReport())
-        >>> trainer.run()
+        >>> trainer.run()  # doctest: +SKIP
     """
 
     def __init__(
@@ -94,7 +109,7 @@ class Trainer:
         # A plain Engine, not DeterministicEngine: the data loader restores its own
         # position and the snapshot restores every RNG, so a resume is exact at any
         # iteration without the per-epoch reseeding DeterministicEngine imposes.
-        self.engine = Engine(self._process)
+        self.engine: Engine = _QuietEngine(self._process)
         # Ignite logs every exception before re-raising it; the trainer re-raises too,
         # so under the package's logger (a NullHandler unless the user configures
         # logging) a user mistake stays one line instead of three.
