@@ -4,7 +4,7 @@ Example:
     >>> from ignite_gen import Trainer, GANUpdater, extensions
     >>> trainer = Trainer(GANUpdater(loader, gen, dis, opt_gen, opt_dis), (25, "epoch"))
     >>> trainer.extend(extensions.LogReport())
-    >>> trainer.run()
+    >>> trainer.run()  # doctest: +SKIP
 """
 
 import logging

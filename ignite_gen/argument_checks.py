@@ -25,7 +25,7 @@ def described(value: Any) -> str:
 
     Example:
         >>> described(None), described([1, 2]), described(object())
-        ('None', '[1, 2] (list)', 'an object')
+        ('None', '[1, 2] (list)', '<object object at 0x...> (object)')
     """
     if value is None or isinstance(value, (bool, numbers.Number, str)):
         return repr(value)
@@ -136,7 +136,7 @@ def template(filename: Any, name: str = "filename", subdirectories: bool = False
     Example:
         >>> template("snapshot_{epoc}.pt")
         Traceback (most recent call last):
-        ArgumentError: filename 'snapshot_{epoc}.pt': unknown field {epoc}; use {epoch}, ...
+        ignite_gen.errors.ArgumentError: filename 'snapshot_{epoc}.pt': unknown field {epoc}; ...
     """
     if not isinstance(filename, str):
         raise ArgumentTypeError(f"{name} must be a str template, got {filename!r:.60}")

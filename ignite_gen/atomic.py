@@ -52,6 +52,9 @@ class DiskError(UserError):
 
     Example:
         >>> raise DiskError("no space left on device while writing result/log.jsonl; ...")
+        Traceback (most recent call last):
+            ...
+        ignite_gen.atomic.DiskError: no space left on device while writing result/log.jsonl; ...
     """
 
 
@@ -112,6 +115,7 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
     of ``directory``: then no live writer owns any of them.
 
     Example:
+        >>> Path("result/.snapshot_epoch_0002.pt.k3v9x1qa.tmp").touch()
         >>> remove_stale_temporaries(Path("result"))
         [PosixPath('result/.snapshot_epoch_0002.pt.k3v9x1qa.tmp')]
     """

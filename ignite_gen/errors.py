@@ -8,6 +8,9 @@ class UserError(Exception):
 
     Example:
         >>> raise UserError("--data-root /nope: no MNIST files there; download MNIST into it first")
+        Traceback (most recent call last):
+            ...
+        ignite_gen.errors.UserError: --data-root /nope: no MNIST files there; download MNIST into...
     """
 
 
@@ -19,6 +22,9 @@ class ArgumentError(UserError, ValueError):
 
     Example:
         >>> raise ArgumentError("batch_size must be at least 1, got 0")
+        Traceback (most recent call last):
+            ...
+        ignite_gen.errors.ArgumentError: batch_size must be at least 1, got 0
     """
 
 
@@ -27,4 +33,7 @@ class ArgumentTypeError(UserError, TypeError):
 
     Example:
         >>> raise ArgumentTypeError("models must be a module or a dict of modules, got list")
+        Traceback (most recent call last):
+            ...
+        ignite_gen.errors.ArgumentTypeError: models must be a module or a dict of modules, got list
     """

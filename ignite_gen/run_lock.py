@@ -57,9 +57,12 @@ def output_dir(directory: str | os.PathLike[str], argument: str = "out") -> Iter
     before, or that holds anything else, is never removed.
 
     Example:
-        >>> with output_dir("result", "--out") as out:
+        >>> with output_dir("fresh", "--out") as out:
         ...     raise UserError("--batch-size 100000 is larger than the 5000 images")
-        >>> Path("result").exists()
+        Traceback (most recent call last):
+            ...
+        ignite_gen.errors.UserError: --batch-size 100000 is larger than the 5000 images
+        >>> Path("fresh").exists()
         False
     """
     path = Path(directory)

@@ -26,8 +26,8 @@ class BucketLoader(ResumableLoader):
     length and cut into batches, and the batch order is shuffled. Within a batch the rows
     run from the longest target to the shortest. Targets come first because the decoder,
     with its vocabulary-wide output layer, costs far more per padded position than the
-    encoder, which packs its sequences: on the Tatoeba pairs this leaves about 3% of target
-    positions padding instead of about 27% when sorting by source. Like :class:`TensorLoader`,
+    encoder, which packs its sequences (benchmarks/RESULTS.md has the padding it leaves
+    on the Tatoeba pairs). Like :class:`TensorLoader`,
     ``state_dict()`` taken at any point and loaded into a fresh loader makes ``iter()``
     yield exactly the rest of that epoch, then the following epochs. Under
     ``torch.distributed`` each process yields its share of every epoch's batches

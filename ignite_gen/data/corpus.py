@@ -73,7 +73,7 @@ def check_text(text: str, where: str) -> None:
     Example:
         >>> check_text(b"\x83L".decode("utf-8", "surrogateescape"), "sentences[0]")
         Traceback (most recent call last):
-        ArgumentError: sentences[0]: not UTF-8 (byte 0x83 at column 1); convert it to UTF-8 ...
+        ignite_gen.errors.ArgumentError: sentences[0]: not UTF-8 (byte 0x83 at column 1); ...
     """
     try:
         text.encode("utf-8")

@@ -95,7 +95,7 @@ def split_sentences(text: str) -> list[str]:
 
     Example:
         >>> split_sentences("「はい。」と言った。本当？！ 猫")
-        ['「はい。」と言った。', '本当!?', '猫']
+        ['「はい。」と言った。', '本当?!', '猫']
     """
     text = unicodedata.normalize("NFKC", text)
     sentences, start, depth = [], 0, 0

@@ -33,8 +33,9 @@ class TranslationCorpus:
     BLEU scores against it.
 
     Example:
-        >>> corpus = TranslationCorpus.build(read_tsv("jpn.tsv"), "jpn.tsv", max_len=30)
-        >>> loader = BucketLoader(corpus.encoded("train"), batch_size=128)
+        >>> pairs = read_tsv("jpn.tsv")  # doctest: +SKIP
+        >>> corpus = TranslationCorpus.build(pairs, "jpn.tsv", max_len=30)  # doctest: +SKIP
+        >>> loader = BucketLoader(corpus.encoded("train"), batch_size=128)  # doctest: +SKIP
     """
 
     name: str

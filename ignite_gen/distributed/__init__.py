@@ -32,14 +32,12 @@ the others and prints one line, such as ``ignite-gen: error: process 1 of 2 died
 (SIGKILL); the others were stopped; resume with --resume``; ``--resume`` continues from
 the last complete snapshot. The bound: on one machine the launching process sees the
 death at once and stops the others with SIGTERM, so the command ends within 10 s of the
-death (measured 1.3 to 2.2 s with 2 ``gloo`` processes on a 2-core machine;
-``tests/test_distributed_launch.py`` checks it). Processes on another machine stop at
+death (``tests/test_distributed_launch.py`` checks it). Processes on another machine stop at
 their next collective (the gradient all-reduce of the next step): at once when the
 connection drops, or after ``--dist-timeout`` seconds (default 120) when the dead
 machine left it open. A process that hangs (stopped by SIGSTOP, deadlocked) is noticed
 when the others' next collective has waited ``--dist-timeout`` seconds; the command ends
-a few seconds later (within 20 s, which ``tests/test_disk_and_signals.py`` checks;
-measured 7.8 to 10.6 s with 2 ``gloo`` processes on a busy 2-core machine). A process
+a few seconds later (within 20 s, which ``tests/test_disk_and_signals.py`` checks). A process
 interrupted on its own is named (``process 1 of 2 was interrupted (SIGINT)``); SIGINT
 or SIGTERM to the command stops every process it started and prints one
 ``ignite-gen: interrupted`` line. Under torchrun, torchrun stops the others. Processes

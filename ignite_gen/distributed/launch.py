@@ -51,7 +51,7 @@ def launch(fn: Callable[..., None], plan: Launch, *args: Any) -> None:
     stops the processes it started before passing the interrupt on.
 
     Example:
-        >>> launch(train, plan_launch(args), args)
+        >>> launch(train, plan_launch(args), args)  # doctest: +SKIP
     """
     if plan.torchrun:
         # idist.Parallel(backend) would initialize the group without a timeout.

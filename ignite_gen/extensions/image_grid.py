@@ -194,7 +194,8 @@ def resolve_generator(trainer: Trainer, generator: nn.Module | str, user: str) -
     """``generator`` itself, or the updater's ``"<name>_ema"`` model, else ``"<name>"``.
 
     Example:
-        >>> resolve_generator(trainer, "gen", "ImageGrid")  # the EMA copy when there is one
+        >>> resolve_generator(trainer, "gen", "ImageGrid") is gen  # else the EMA copy, if any
+        True
     """
     if isinstance(generator, nn.Module):
         return generator
@@ -215,7 +216,9 @@ def generate(model: nn.Module, *inputs: torch.Tensor) -> torch.Tensor:
     Example:
         >>> generate(gen, torch.randn(16, gen.z_dim)).shape
         torch.Size([16, 1, 28, 28])
-        >>> generate(cvae, torch.randn(3, cvae.z_dim), torch.tensor([7, 7, 7]))  # three sevens
+        >>> sevens = torch.tensor([7, 7, 7])
+        >>> generate(cvae, torch.randn(3, cvae.z_dim), sevens).shape
+        torch.Size([3, 1, 28, 28])
     """
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")

@@ -41,10 +41,11 @@ class LogReport(Extension):
     :attr:`log`, so a resumed run's file equals an uninterrupted run's.
 
     Example:
-        >>> trainer.extend(LogReport(keys=["dis/loss", "gen/loss"], trigger=(100, "iteration")))
-        >>> trainer.run()
-        >>> trainer.get_extension("LogReport").log[-1]["gen/loss"]
-        0.93
+        >>> trainer.extend(LogReport(keys=["dis/loss", "gen/loss"], trigger=(2, "iteration")))
+        >>> trainer.run()  # iterations run
+        4
+        >>> len(trainer.get_extension("LogReport").log)  # one record per 2 iterations
+        2
     """
 
     # It must see every iteration's observation; the log interval is its own trigger.

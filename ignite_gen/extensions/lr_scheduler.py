@@ -48,7 +48,7 @@ class LRScheduler(Extension):
     ``ReduceLROnPlateau``, ...) cannot be extended: that resume is a ``UserError``.
 
     Example:
-        >>> optimizer = updater.optimizers["main"]
+        >>> optimizer = updater.optimizers["gen"]
         >>> cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10_000)
         >>> trainer.extend(extensions.LRScheduler(cosine))
     """

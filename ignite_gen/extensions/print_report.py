@@ -24,6 +24,7 @@ def resolve_log_report(trainer: Trainer, log_report: LogReport | str) -> LogRepo
     """The LogReport given, or the one registered under that name.
 
     Example:
+        >>> trainer.extend(LogReport())
         >>> resolve_log_report(trainer, "LogReport").log
         []
     """

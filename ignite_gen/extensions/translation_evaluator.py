@@ -65,8 +65,8 @@ class TranslationEvaluator(Extension):
     batches of ``decode_batch_size`` sentences of similar source length.
 
     Example:
-        >>> trainer.extend(TranslationEvaluator(valid_loader, src_vocab, tgt_vocab,
-        ...                                     valid_english, casing=casing, beam=5))
+        >>> trainer.extend(TranslationEvaluator(  # doctest: +SKIP
+        ...     valid_loader, src_vocab, tgt_vocab, valid_english, casing=casing, beam=5))
     """
 
     priority = PRIORITY_WRITER

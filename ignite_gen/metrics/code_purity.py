@@ -66,7 +66,7 @@ def code_purity(
 
     Example:
         >>> result = code_purity(gen, n_per_code=100)
-        >>> result.purity, result.mapping[0]  # e.g. 0.87 and 6: code value 0 draws sixes
+        >>> result.purity, result.mapping[0]  # e.g. 0.87 and 6  # doctest: +SKIP
     """
     instance(generator, nn.Module, "generator", "an nn.Module (an InfoGAN generator)")
     missing = [a for a in ("n_categories", "sample_codes", "latent") if not hasattr(generator, a)]

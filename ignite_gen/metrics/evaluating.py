@@ -22,8 +22,11 @@ def evaluating(*modules: nn.Module) -> Iterator[None]:
     metric run between iterations leaves a partly frozen model as it found it.
 
     Example:
-        >>> with evaluating(generator, classifier):
-        ...     digits = classifier(generator(z)).argmax(1)
+        >>> classifier = load_classifier()
+        >>> with evaluating(gen, classifier):
+        ...     digits = classifier(gen(torch.randn(8, gen.z_dim))).argmax(1)
+        >>> gen.training  # as it was before
+        True
     """
     modes = [(sub, sub.training) for module in modules for sub in module.modules()]
     try:

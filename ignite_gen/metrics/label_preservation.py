@@ -35,8 +35,9 @@ def label_preservation(
 
     Example:
         >>> _, _, held_x, held_y = held_out_split("mnist")
-        >>> label_preservation(gen_uv, load_classifier(domain="digits8x8"), held_x, held_y)
-        0.81
+        >>> classifier = load_classifier(domain="digits8x8")
+        >>> label_preservation(gen_uv, classifier, held_x, held_y)  # untrained: chance
+        0.1
     """
     instance(translator, nn.Module, "translator", "an nn.Module: images -> images")
     instance(classifier, nn.Module, "classifier", "an nn.Module: images -> logits")

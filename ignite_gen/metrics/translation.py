@@ -17,7 +17,7 @@ def translation_scores(hypotheses: Sequence[str], references: Sequence[str]) -> 
 
     Example:
         >>> translation_scores(["I saw Tom."], ["I saw Tom."])
-        {'bleu': 100.0, 'chrf': 100.0}
+        {'bleu': 100.0..., 'chrf': 100.0}
     """
     import sacrebleu  # imported here: only evaluation needs it
 

@@ -82,8 +82,8 @@ class CVAEGANGenerator(nn.Module):
     """p(x|z, y): codes (N, z_dim) and labels (N,) to images (N, channels, 28, 28) in [-1, 1].
 
     The code and the one-hot label go through a linear layer to ``2 * hidden`` maps of
-    7x7, which the label joins again as ``n_classes`` constant maps (measured: slightly
-    faster to follow the label); then transposed convolutions 7x7 -> 14x14 -> 28x28 with
+    7x7, which the label joins again as ``n_classes`` constant maps (so it learns to follow
+    the label sooner); then transposed convolutions 7x7 -> 14x14 -> 28x28 with
     ReLU, tanh at the end.
     ``z_dim`` and ``n_classes`` are the conditional-generator interface: samples for
     digit ``d`` are ``gen(torch.randn(n, gen.z_dim), torch.full((n,), d))``.

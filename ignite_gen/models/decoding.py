@@ -59,7 +59,7 @@ def greedy_decode(
     of the whole batch.
 
     Example:
-        >>> greedy_decode(model, src, lengths)[0]
+        >>> greedy_decode(model, src, lengths)[0]  # a trained model  # doctest: +SKIP
         [17, 5, 9]
     """
     memory, state, mask = model.encode(src, lengths)
@@ -99,7 +99,7 @@ def beam_search(
     never chosen (``p`` is renormalised over the others).
 
     Example:
-        >>> beam_search(model, src, lengths, beam=5)[0]
+        >>> beam_search(model, src, lengths, beam=5)[0]  # a trained model  # doctest: +SKIP
         [17, 5, 9]
     """
     results = []
@@ -149,7 +149,7 @@ def decode(
     at once), else :func:`beam_search`.
 
     Example:
-        >>> decode(model, src, lengths, beam=5)[0]
+        >>> decode(model, src, lengths, beam=5)[0]  # a trained model  # doctest: +SKIP
         [17, 5, 9]
     """
     if beam == 1:
@@ -173,7 +173,7 @@ def decode_sentences(
     is what makes decoding fast on a CPU.
 
     Example:
-        >>> decode_sentences(model, [[57, 12, 4, 2], [31, 2]], beam=5)
+        >>> decode_sentences(model, [[57, 12, 4, 2], [31, 2]], beam=5)  # doctest: +SKIP
         [[17, 5, 9], [40, 9]]
     """
     if batch_size < 1:

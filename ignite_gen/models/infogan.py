@@ -197,7 +197,7 @@ class InfoGANDiscriminator(nn.Module):
 
     Example:
         >>> dis = InfoGANDiscriminator(hidden=8, fc=32)
-        >>> logits, categorical_logits, continuous_mean = dis.forward_with_q(images)
+        >>> logits, categorical_logits, continuous_mean = dis.forward_with_q(images[:4])
         >>> logits.shape, categorical_logits.shape, continuous_mean.shape
         (torch.Size([4]), torch.Size([4, 10]), torch.Size([4, 2]))
     """
@@ -254,7 +254,7 @@ class InfoGANDiscriminator(nn.Module):
         """``(D's logits (N,), categorical logits, continuous means)`` from one body pass.
 
         Example:
-            >>> logits, categorical_logits, continuous_mean = dis.forward_with_q(fake)
+            >>> logits, categorical_logits, continuous_mean = dis.forward_with_q(images)
         """
         features = self.body(x)
         logits: torch.Tensor = self.d_head(features).squeeze(1)

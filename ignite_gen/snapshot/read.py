@@ -41,6 +41,9 @@ class UnreadableSnapshot(UserError):
 
     Example:
         >>> raise UnreadableSnapshot(Path("s.pt"), "truncated", "use an earlier snapshot")
+        Traceback (most recent call last):
+            ...
+        ignite_gen.snapshot.read.UnreadableSnapshot: s.pt: truncated; use an earlier snapshot
     """
 
     def __init__(self, path: Path, problem: str, advice: str, damaged: bool = False) -> None:

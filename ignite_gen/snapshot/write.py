@@ -46,7 +46,7 @@ def check_storable(
     Example:
         >>> check_storable({"best": np.float64(0.5)}, Path("best.pt"))
         Traceback (most recent call last):
-        UserError: state['best'] holds numpy.float64, which snapshots cannot store; ...
+        ignite_gen.errors.UserError: state['best'] holds numpy.float64, which snapshots cannot ...
     """
     found = find_unstorable(obj)
     if found is None:
@@ -100,6 +100,7 @@ def atomic_save(obj: Any, path: Path) -> Path:
 
     Example:
         >>> atomic_save({"w": torch.zeros(2)}, Path("result/weights.pt"))
+        PosixPath('result/weights.pt')
     """
     check_storable(obj, path)
     return _write(obj, path)
