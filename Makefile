@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_OUT ?= result/demo
 DEMO_EPOCHS ?= 17
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-fast lint clean
 
 # The demo starts afresh each time; `ignite-gen train gan --resume` continues a run instead.
 demo: $(VENV)/.installed
@@ -21,6 +21,13 @@ demo: $(VENV)/.installed
 # cores made the suite take 743 s instead of 518 s.
 test: lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2
+
+# For quick iteration: every test but those that start processes, kill runs, train on
+# several processes or need the metric classifiers (markers declared in setup.cfg); no
+# lint. Like `make test`, it fails when pytest collects no test (exit code 5).
+test-fast: $(VENV)/.installed-dev
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 \
+		-m "not subprocess and not sigkill and not distributed and not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check ignite_gen tests examples benchmarks

@@ -3,8 +3,11 @@ command line run as a user runs it."""
 
 from __future__ import annotations
 
+import argparse
 import fcntl
+import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -14,17 +17,20 @@ import pytest
 import torch
 
 from ignite_gen import Updater, report
+from ignite_gen.cli import build_parser
+from ignite_gen.methods import METHODS
 from ignite_gen.metrics import classifier as classifier_module
 
 
 @pytest.fixture(scope="session", autouse=True)
-def metric_cache(tmp_path_factory):
+def metric_cache(tmp_path_factory, request):
     """One metric-classifier training per test session, in a private cache directory
     that CLI subprocesses inherit through the environment (never the user's cache).
 
     Under pytest-xdist (``make test`` runs two workers) the workers share one directory
     and train the two classifiers at once, one each (each trains on one thread), under
-    a lock per classifier, so neither is trained twice.
+    a lock per classifier, so neither is trained twice. Only the tests marked ``slow``
+    need them: a session without one (``make test-fast``) trains none.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
@@ -35,7 +41,9 @@ def metric_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IGNITE_GEN_CACHE", str(cache))
         classifier_module._cached_payload.cache_clear()
-        if worker is not None:
+        if worker is not None and any(
+            item.get_closest_marker("slow") for item in request.session.items
+        ):
             domains = sorted(classifier_module.DOMAINS, reverse=worker.endswith(("1", "3")))
             for domain in domains:
                 with open(cache / f"{domain}.lock", "w") as lock:
@@ -117,3 +125,54 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
     assert len(lines) == 1 and lines[0].startswith("ignite-gen: error: "), result.stderr
     for fragment in fragments:
         assert fragment in lines[0]
+
+
+def tiny_argv(name: str) -> list[str]:
+    """The arguments of method ``name``'s tiny run (``Method.tiny``); a method without one
+    fails the test that asks, naming it."""
+    if not METHODS[name].tiny:
+        pytest.fail(f"method {name!r} has no tiny test configuration (Method.tiny)")
+    return shlex.split(METHODS[name].tiny)
+
+
+def tiny_settings(name: str, *extra: str) -> argparse.Namespace:
+    """The settings of ``ignite-gen train NAME TINY --device cpu EXTRA``, as
+    :func:`ignite_gen.methods.settings` gives them."""
+    parsed = build_parser().parse_args(["train", name, *tiny_argv(name), "--device", "cpu", *extra])
+    for key in ("handler", "command", "given"):
+        delattr(parsed, key)
+    return parsed
+
+
+def train_command(name: str, *args: str) -> list[str]:
+    """The command line of ``ignite-gen train NAME ARGS`` in a fresh interpreter."""
+    return [sys.executable, "-m", "ignite_gen", "train", name, *args]
+
+
+def process_env() -> dict[str, str]:
+    """This process's environment (read now: :func:`metric_cache` points the metric
+    cache at the session's own directory), each process on one thread."""
+    return {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def records(out: Path) -> list[dict]:
+    """The records of ``out/log.jsonl`` without their wall-clock times."""
+    lines = (out / "log.jsonl").read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k != "elapsed_time"} for line in lines]
+
+
+def assert_same_state(a, b, where: str) -> None:
+    """``a`` and ``b`` are the same nested state: equal tensors (``torch.equal``), keys and
+    plain values."""
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and torch.equal(a, b), f"{where} differs"
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{where}: keys differ"
+        for key in a:
+            assert_same_state(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), f"{where}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_state(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"

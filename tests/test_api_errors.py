@@ -312,7 +312,7 @@ CASES: list[Any] = [
     pytest.param(lambda: plain(ema={"gen": 0.9}), ArgumentError, "ema: no model", id="ema-name"),
     pytest.param(lambda: plain(ema=[0.9]), ArgumentTypeError, "ema", id="ema-list"),
     pytest.param(lambda: plain(converter="cpu"), ArgumentTypeError, "converter", id="converter"),
-    pytest.param(lambda: plain(device="gpu0"), ArgumentError, "--device gpu0", id="device"),
+    pytest.param(lambda: plain(device="gpu0"), ArgumentError, "device='gpu0'", id="device"),
     pytest.param(
         lambda: ExponentialMovingAverage(linear(), 1.5), ArgumentError, "decay", id="ema-class"
     ),
@@ -353,7 +353,7 @@ CASES: list[Any] = [
         "batch",
         id="gan-dict-batch",
     ),
-    pytest.param(lambda: resolve_device("gpu"), ArgumentError, "--device gpu", id="resolve-device"),
+    pytest.param(lambda: resolve_device("gpu"), ArgumentError, "device='gpu'", id="resolve-device"),
     # GAN updaters
     *[
         pytest.param(

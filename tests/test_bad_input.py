@@ -246,8 +246,8 @@ CASES = [
     case("evaluate-corrupt-file", "evaluate {bad}/corrupt.pt", "corrupt.pt"),
     case("translate-missing-file", "translate {tmp}/nope.pt 猫", "nope.pt"),
     # A snapshot of the wrong kind.
-    case("sample-seq2seq-snapshot", "sample {s2s_snap} -o {tmp}/g.png", "s2s", "'gen'"),
-    case("montage-seq2seq-directory", "montage {s2s} -o {tmp}/m.png", "s2s", "'gen'"),
+    case("sample-seq2seq-snapshot", "sample {s2s_snap} -o {tmp}/g.png", "s2s", "translate"),
+    case("montage-seq2seq-directory", "montage {s2s} -o {tmp}/m.png", "s2s", "translate"),
     case("evaluate-seq2seq-as-gan", "evaluate {s2s_snap}", "s2s", "--data"),
     case("evaluate-gan-with-data", "evaluate {gan_snap} --data {bad}/pairs.tsv", "--data"),
     case("translate-gan-snapshot", "translate {gan_snap} 猫", "gan", "not a seq2seq snapshot"),
@@ -314,6 +314,7 @@ def test_unreadable_snapshot(files: Files, tmp_path: Path, capsys) -> None:
     assert_one_line(code, capsys.readouterr().err, (str(locked),))
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_one_line(files: Files, tmp_path: Path, capsys) -> None:
     # Adam at 1e38 overflows the weights within the first steps; the line names the
     # key that went non-finite first, so the loss really became NaN or infinite.
@@ -344,6 +345,7 @@ def _full(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+@pytest.mark.slow
 def test_disk_full_during_snapshot(files, tmp_path, monkeypatch, capsys) -> None:
     shutil.copytree(files.gan, tmp_path / "run")
     real_save = torch.save
@@ -363,6 +365,7 @@ def test_disk_full_during_snapshot(files, tmp_path, monkeypatch, capsys) -> None
     assert [p.name for p in out.glob("*.pt")] == ["snapshot_epoch_0001.pt"]
 
 
+@pytest.mark.slow
 def test_disk_full_writing_the_image_grid(files, tmp_path, monkeypatch, capsys) -> None:
     shutil.copytree(files.gan, tmp_path / "run")
 
@@ -375,6 +378,7 @@ def test_disk_full_writing_the_image_grid(files, tmp_path, monkeypatch, capsys) 
     _resume_on_a_full_disk(files, tmp_path, capsys, grid, "--resume")
 
 
+@pytest.mark.slow
 def test_disk_full_appending_to_the_log(files, tmp_path, monkeypatch, capsys) -> None:
     # LogReport appends with a plain open(): the kernel's own ENOSPC, from /dev/full.
     shutil.copytree(files.gan, tmp_path / "run")
@@ -395,6 +399,7 @@ def test_disk_full_appending_to_the_log(files, tmp_path, monkeypatch, capsys) ->
     ],
     ids=["no-arguments", "sample-output-without-extension", "nrow-zero"],
 )
+@pytest.mark.subprocess
 def test_real_process_exits_2_without_traceback(argv, fragments, files, tmp_path) -> None:
     paths = files.paths(tmp_path)
     assert_one_line_error(run_cli(*(part.format(**paths) for part in argv)), *fragments)

@@ -70,6 +70,10 @@ def _train(updater, out: Path, epochs: int = 1, extensions=()) -> Path:
     return out
 
 
+# Every test reads the runs below, whose label metrics need the metric classifiers.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> Runs:
     threads = torch.get_num_threads()
@@ -93,7 +97,7 @@ def _build_runs(tmp_path_factory) -> Runs:
     torch.manual_seed(0)
     cvae = build_model("cvae-mlp", z_dim=2, hidden=32)
     cvae_run = _train(
-        CVAEUpdater(labelled(), cvae, _adam(cvae), "cpu"),
+        CVAEUpdater(labelled(), cvae, _adam(cvae), device="cpu"),
         out("cvae"),
         2,
         [
@@ -104,7 +108,7 @@ def _build_runs(tmp_path_factory) -> Runs:
     )
     predictor = build_model("cvae-predictor-mlp", z_dim=2, hidden=32)
     predictor_run = _train(
-        CVAEUpdater(labelled(), predictor, _adam(predictor), "cpu"),
+        CVAEUpdater(labelled(), predictor, _adam(predictor), device="cpu"),
         out("predictor"),
         extensions=[PredictorAccuracy("main", samples=4, seed=6)],
     )
@@ -129,7 +133,7 @@ def _build_runs(tmp_path_factory) -> Runs:
     )
     gen = build_model("dcgan-generator", z_dim=8, hidden=8)
     dis = build_model("dcgan-discriminator", hidden=8)
-    gan_run = _train(GANUpdater(images, gen, dis, _adam(gen), _adam(dis), "cpu"), out("gan"))
+    gan_run = _train(GANUpdater(images, gen, dis, _adam(gen), _adam(dis), device="cpu"), out("gan"))
     return Runs(cvae_run, predictor_run, cvaegan_run, infogan_run, gan_run)
 
 
@@ -236,6 +240,7 @@ def test_predict_bad_input_is_one_line(runs, tmp_path, capsys):
     )
 
 
+@pytest.mark.subprocess
 def test_predict_errors_reach_a_real_process_as_one_line(runs, tmp_path):
     big = _png(tmp_path / "big.png", np.zeros((64, 64)))
     assert_one_line_error(run_cli("predict", runs.snap("predictor"), big), "64x64", "28x28")

@@ -250,6 +250,7 @@ class HeldOutDrawer(nn.Module):
         return torch.stack(images)
 
 
+@pytest.mark.slow
 def test_conditional_accuracy_of_real_images_is_the_classifiers_per_class_accuracy():
     classifier = load_classifier()
     _, _, held_x, held_y = held_out_split()
@@ -360,12 +361,15 @@ def one_thread():
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
+@pytest.mark.slow
 def test_a_short_training_lowers_the_loss(kind, one_thread):
     torch.manual_seed(0)
     model = MODELS[kind](z_dim=4, hidden=64)
     train_x, train_y, _, _ = held_out_split()
     loader = TensorLoader(train_x, train_y, batch_size=64, seed=0)
-    updater = CVAEUpdater(loader, model, torch.optim.Adam(model.parameters(), lr=1e-3), "cpu")
+    updater = CVAEUpdater(
+        loader, model, torch.optim.Adam(model.parameters(), lr=1e-3), device="cpu"
+    )
     losses = []
     while len(losses) < 200:
         for batch in loader:

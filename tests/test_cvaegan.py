@@ -302,6 +302,7 @@ def test_any_other_order_would_backpropagate_through_weights_already_stepped(ord
         wrong.update(mnist_batch())
 
 
+@pytest.mark.slow
 def test_a_few_hundred_iterations_lower_the_reconstruction():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -46,9 +46,9 @@ def test_mnist_directory_through_torchvision(tmp_path):
 
 
 def test_mnist_directory_errors_name_the_argument(tmp_path):
-    with pytest.raises(UserError, match=r"--data-root .*no such directory"):
+    with pytest.raises(UserError, match=r"root=.*no such directory"):
         load_mnist_dir(tmp_path / "absent")
-    with pytest.raises(UserError, match=r"--data-root .*no MNIST files found"):
+    with pytest.raises(UserError, match=r"root=.*no MNIST files found"):
         load_mnist_dir(tmp_path)
 
 

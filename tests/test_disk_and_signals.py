@@ -103,6 +103,7 @@ def _full_disk(path, mode="rb", buffering=-1):
     return _FillingFile(path, mode)
 
 
+@pytest.mark.slow
 def test_a_disk_filled_by_a_snapshot_is_one_line_and_the_run_resumes(
     one_epoch, tmp_path, monkeypatch, capsys
 ):
@@ -153,6 +154,7 @@ def _remount(mount: Path, size: str) -> None:
     subprocess.run(["mount", "-o", f"remount,size={size}", str(mount)], check=True)
 
 
+@pytest.mark.subprocess
 def test_a_real_full_tmpfs_is_one_line_and_the_run_resumes_once_it_has_room(
     one_epoch, small_tmpfs, capsys
 ):
@@ -170,6 +172,8 @@ def test_a_real_full_tmpfs_is_one_line_and_the_run_resumes_once_it_has_room(
     _assert_resumes(out)
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_two_processes_on_a_full_tmpfs_end_in_one_line(small_tmpfs):
     # Room for the log, the plot and the images, not for the first snapshot (8 MB).
     _remount(small_tmpfs, "2m")
@@ -219,6 +223,7 @@ def _signal_on_write(signum: int):
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.slow
 def test_a_signal_during_a_snapshot_write_is_one_line_and_leaves_no_trace(
     signum, status, one_epoch, tmp_path, monkeypatch, capsys
 ):
@@ -292,6 +297,8 @@ def _finish(run: subprocess.Popen, ranks: list[int]) -> tuple[subprocess.Complet
     return result, time.monotonic() - started
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_sigterm_to_the_launcher_stops_its_processes_in_one_line(tmp_path):
     run = _start(tmp_path / "run")
     ranks = rank_processes(run.pid)
@@ -301,6 +308,8 @@ def test_sigterm_to_the_launcher_stops_its_processes_in_one_line(tmp_path):
     assert not [path for path in (tmp_path / "run").rglob(".*") if path.name != ".lock"]
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_sigint_to_one_process_names_that_process(tmp_path):
     run = _start(tmp_path / "run")
     ranks = rank_processes(run.pid)
@@ -319,6 +328,8 @@ def test_sigint_to_one_process_names_that_process(tmp_path):
 TIMEOUT_S, MARGIN_S = 5, 20
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_a_stopped_process_ends_the_command_within_the_dist_timeout_and_a_margin(tmp_path):
     run = _start(tmp_path / "run", "--dist-timeout", str(TIMEOUT_S))
     ranks = rank_processes(run.pid)

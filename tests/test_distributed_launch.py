@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import assert_one_line_error, free_port, rank_processes, run_cli
+from kill_at import KILL_NOTE, KILL_RANK
 
 from ignite_gen import load_snapshot
 from ignite_gen.cli import main
@@ -46,6 +46,7 @@ TINY = [
 ]
 #: The bound ignite_gen.distributed states: the command ends this soon after a death.
 BOUND_S = 10.0
+KILL_AT = Path(__file__).resolve().with_name("kill_at.py")
 
 
 def run_main(capsys, *args: str) -> tuple[int, str]:
@@ -97,6 +98,8 @@ def test_a_master_port_in_use_here_is_one_line_before_anything_is_written(tmp_pa
             assert not out.exists()
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_a_machine_that_cannot_reach_machine_0_stops_in_one_line(tmp_path):
     # Nothing listens at machine 0's port: the other machine gives up after the timeout.
     flags = ["--nnodes", "2", "--node-rank", "1", "--master-addr", "127.0.0.1"]
@@ -147,6 +150,7 @@ def _rng_round_trip(out: Path) -> None:
         raise UserError("rank 1 ends with a user's mistake")
 
 
+@pytest.mark.distributed
 def test_processes_restore_their_own_random_state_and_report_a_mistake_in_one_line(tmp_path):
     with pytest.raises(UserError, match=r"^rank 1 ends with a user's mistake$"):
         launch(_rng_round_trip, Launch(nproc_per_node=2, backend="gloo"), tmp_path)
@@ -161,14 +165,15 @@ def test_processes_restore_their_own_random_state_and_report_a_mistake_in_one_li
 
 @pytest.fixture(scope="module")
 def killed_run(tmp_path_factory):
-    """A 2-process ``train gan`` whose rank 1 is SIGKILLed once the first snapshot is
-    written: its output directory, the finished command and the seconds it took to end
+    """A 2-process ``train gan`` whose rank 1 SIGKILLs itself at the first iteration of
+    epoch 2: its output directory, the finished command and the seconds it took to end
     after the kill, and the processes it had started."""
     out = tmp_path_factory.mktemp("killed")
+    note = out.parent / f"{out.name}.kill_time"
     command = [
         sys.executable,
-        "-m",
-        "ignite_gen",
+        str(KILL_AT),
+        "5",  # 256 images, batches of 32 in each of 2 processes: 4 iterations an epoch
         "train",
         "gan",
         *TINY,
@@ -179,21 +184,19 @@ def killed_run(tmp_path_factory):
         "--out",
         str(out),
     ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", KILL_RANK: "1", KILL_NOTE: str(note)}
     child = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     deadline = time.monotonic() + 300
-    while not (out / "snapshot_epoch_0001.pt").exists():
+    ranks: list[int] = []
+    while len(ranks) < 2:  # the processes live until iteration 5, long after they start
         assert child.poll() is None, child.communicate()
-        assert time.monotonic() < deadline, "no snapshot after 300 s"
+        assert time.monotonic() < deadline, "no 2 processes after 300 s"
         time.sleep(0.01)
-    ranks = rank_processes(child.pid)
-    assert len(ranks) == 2
-    killed = time.monotonic()
-    os.kill(ranks[1], signal.SIGKILL)
-    stdout, stderr = child.communicate(timeout=120)
-    seconds = time.monotonic() - killed
+        ranks = rank_processes(child.pid)
+    stdout, stderr = child.communicate(timeout=420)
+    seconds = time.monotonic() - float(note.read_text())
     return (
         out,
         subprocess.CompletedProcess(command, child.returncode, stdout, stderr),
@@ -202,6 +205,10 @@ def killed_run(tmp_path_factory):
     )
 
 
+@pytest.mark.subprocess
+@pytest.mark.sigkill
+@pytest.mark.distributed
+@pytest.mark.slow
 def test_killing_one_process_stops_the_others_within_the_bound_in_one_line(killed_run):
     _, result, seconds, ranks = killed_run
     assert result.returncode == 2
@@ -213,6 +220,10 @@ def test_killing_one_process_stops_the_others_within_the_bound_in_one_line(kille
     assert not Path(f"/proc/{ranks[0]}").exists()  # rank 0 was stopped, not left behind
 
 
+@pytest.mark.subprocess
+@pytest.mark.sigkill
+@pytest.mark.distributed
+@pytest.mark.slow
 def test_the_killed_run_resumes_into_one_log_and_one_set_of_snapshots(killed_run):
     out, *_ = killed_run
     done = load_snapshot(sorted(out.glob("snapshot_epoch_*.pt"))[-1]).metadata["epoch"]
@@ -252,6 +263,10 @@ def test_the_killed_run_resumes_into_one_log_and_one_set_of_snapshots(killed_run
     assert snapshot.generator()(torch.randn(3, 64)).shape == (3, 1, 28, 28)
 
 
+@pytest.mark.subprocess
+@pytest.mark.sigkill
+@pytest.mark.distributed
+@pytest.mark.slow
 def test_resuming_with_another_number_of_processes_is_one_line(killed_run, capsys):
     out, *_ = killed_run
     code, err = run_main(

@@ -165,6 +165,7 @@ def assert_identical(first: dict, second: dict) -> None:
             assert torch.equal(value, second[model][key]), f"{model}.{key}"
 
 
+@pytest.mark.distributed
 def test_two_ranks_on_half_batches_end_where_one_process_on_the_whole_batch_ends(ranks):
     single = exact_gan(seed=0)
     expected = train(single)
@@ -184,6 +185,7 @@ def test_two_ranks_on_half_batches_end_where_one_process_on_the_whole_batch_ends
     )
 
 
+@pytest.mark.distributed
 def test_each_step_reduces_exactly_the_gradients_of_the_network_it_trains(ranks):
     updater = exact_gan(seed=0)
     gen, dis = (sum(p.numel() for p in updater.models[n].parameters()) for n in ("gen", "dis"))
@@ -208,6 +210,7 @@ def test_each_step_reduces_exactly_the_gradients_of_the_network_it_trains(ranks)
     assert broadcasts[tensors:] == [("broadcast", statistics)] * ITERATIONS
 
 
+@pytest.mark.distributed
 def test_batchnorm_statistics_and_the_ema_agree_across_ranks(ranks):
     first, second = ranks[0]["batchnorm_gan"], ranks[1]["batchnorm_gan"]
     assert_identical(first, second)
@@ -217,6 +220,7 @@ def test_batchnorm_statistics_and_the_ema_agree_across_ranks(ranks):
     assert not torch.equal(first["gen_ema"]["project.weight"], first["gen"]["project.weight"])
 
 
+@pytest.mark.distributed
 def test_an_fp16_overflow_on_one_rank_skips_the_step_on_every_rank(ranks):
     # Gradients are averaged before the scaler looks for inf: both ranks see rank 1's. The
     # first step overflows everywhere (the initial scale is too large), the second on rank 1.
@@ -227,6 +231,7 @@ def test_an_fp16_overflow_on_one_rank_skips_the_step_on_every_rank(ranks):
         assert all(value.isfinite().all() for value in state.values())
 
 
+@pytest.mark.distributed
 def test_dualgan_with_shared_optimizers_stays_identical_across_ranks(ranks):
     assert_identical(ranks[0]["dualgan"], ranks[1]["dualgan"])
     # Without the broadcast of statistics the weights still agree (gradients are averaged;
@@ -248,6 +253,7 @@ def regression(device: str, **options) -> RegressionUpdater:
     return RegressionUpdater(batches, model, optimizer, device=device, **options)
 
 
+@pytest.mark.distributed
 def test_sync_batchnorm_needs_cuda_and_nccl(ranks):
     # The reason: torch's SyncBatchNorm refuses CPU inputs once a process group is up.
     assert "expected input tensor to be on GPU" in ranks[0]["sync_batchnorm_on_cpu"]

@@ -43,6 +43,7 @@ class Blank(nn.Module):
         return torch.full_like(x, -1.0)
 
 
+@pytest.mark.slow
 def test_label_preservation_equals_a_per_image_loop():
     _, _, images, labels = held_out_split("digits8x8")
     classifier = load_classifier("cpu", "mnist")
@@ -74,6 +75,7 @@ def run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.subprocess
 def test_train_writes_both_directions(run: Path):
     record = json.loads((run / "log.jsonl").read_text().splitlines()[-1])
     for key in ("gen_uv/label_preservation", "gen_vu/label_preservation", "gen/rec_u"):
@@ -84,6 +86,7 @@ def test_train_writes_both_directions(run: Path):
             assert grid.size == (10 * 30 + 2, 3 * 30 + 2)
 
 
+@pytest.mark.subprocess
 def test_translate_and_evaluate_a_snapshot(run: Path, tmp_path: Path, capsys):
     # In this process: the CLI's start-up is tested by the fixture's run already.
     snap = str(run / "snapshot_epoch_0001.pt")
@@ -112,6 +115,7 @@ def test_translate_and_evaluate_a_snapshot(run: Path, tmp_path: Path, capsys):
     ],
     ids=["no-direction", "unknown-direction", "bad-beam"],
 )
+@pytest.mark.subprocess
 def test_translate_mistakes_are_one_line(run: Path, tmp_path: Path, extra, fragments, capsys):
     source = tmp_path / "digit.png"
     save_image(torch.zeros(1, 28, 28), source)
@@ -119,6 +123,7 @@ def test_translate_mistakes_are_one_line(run: Path, tmp_path: Path, extra, fragm
     assert all(fragment in line for fragment in fragments), line
 
 
+@pytest.mark.subprocess
 def test_translate_refuses_a_wrongly_sized_image(run: Path, tmp_path: Path, capsys):
     source = tmp_path / "wide.png"
     save_image(torch.zeros(1, 28, 40), source)
@@ -127,11 +132,13 @@ def test_translate_refuses_a_wrongly_sized_image(run: Path, tmp_path: Path, caps
     assert "wide.png" in line and "40x28 pixels" in line and "28x28" in line
 
 
+@pytest.mark.subprocess
 def test_evaluate_refuses_sample_options_for_translators(run: Path, capsys):
     line = in_process(capsys, "evaluate", str(run / "snapshot_epoch_0001.pt"), "-n", "100")
     assert "-n" in line and "DualGAN translators" in line
 
 
+@pytest.mark.subprocess
 def test_resume_with_another_adversarial_loss_is_refused(run: Path, capsys):
     argv = ["train", "dualgan", *TINY, "--out", str(run), "--resume"]
     line = in_process(capsys, *argv, "--adversarial", "wgan")
@@ -139,6 +146,7 @@ def test_resume_with_another_adversarial_loss_is_refused(run: Path, capsys):
 
 
 @pytest.mark.parametrize("command", ["sample", "montage"])
+@pytest.mark.subprocess
 def test_sample_and_montage_point_a_dualgan_snapshot_to_translate(run: Path, capsys, command):
     target = run / "snapshot_epoch_0001.pt" if command == "sample" else run
     line = in_process(capsys, command, str(target), "-o", str(run / "out.png"))

@@ -14,8 +14,6 @@ from test_text import TATOEBA
 
 from ignite_gen import GANUpdater, Trainer, UserError, load_snapshot
 from ignite_gen.cli import main
-from ignite_gen.cli.evaluate_translation import output_limit
-from ignite_gen.cli.translate import load_translation_snapshot, translate
 from ignite_gen.data import (
     EnglishTokenizer,
     JapaneseTokenizer,
@@ -30,6 +28,7 @@ from ignite_gen.errors import ArgumentError
 from ignite_gen.extensions import snapshot
 from ignite_gen.models import build_model, greedy_decode
 from ignite_gen.models.seq2seq import Seq2Seq
+from ignite_gen.translation import load_translation_snapshot, output_limit, translate
 
 # Not the default 0, so a split made with the wrong seed shows; with it the valid and
 # test splits hold names ("Ask Tom.") and "OK", which a lower-cased round trip changes.
@@ -56,6 +55,7 @@ def evaluate(capsys, *args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
+@pytest.mark.slow
 def test_training_scores_against_the_english_as_written(run_dir):
     ja, en = JapaneseTokenizer(), EnglishTokenizer()
     valid = split_pairs(read_tsv(TATOEBA)[:PAIRS], seed=SEED)[1]
@@ -96,6 +96,7 @@ def independent_scores(file, pairs):
     }
 
 
+@pytest.mark.slow
 def test_evaluate_data_equals_an_independent_computation(run_dir, capsys, tmp_path):
     snap = run_dir / "snapshot_epoch_0001.pt"
     out = tmp_path / "triples.txt"
@@ -112,6 +113,7 @@ def test_evaluate_data_equals_an_independent_computation(run_dir, capsys, tmp_pa
     assert lines[:2] == ["src: 行け。", "ref: Go."] and len(lines) == 4 * 40 - 1
 
 
+@pytest.mark.slow
 def test_split_test_scores_the_held_out_pairs(run_dir, capsys, tmp_path):
     snap = run_dir / "snapshot_epoch_0001.pt"
     held_out = split_pairs(read_tsv(TATOEBA)[:PAIRS], seed=SEED)[2]
@@ -134,6 +136,7 @@ def test_split_test_scores_the_held_out_pairs(run_dir, capsys, tmp_path):
     assert bleu.split()[0] == "bleu" and chrf.split()[0] == "chrf" and loss.split()[0] == "loss"
 
 
+@pytest.mark.slow
 def test_evaluate_decodes_as_translate_does(run_dir, capsys, tmp_path, monkeypatch):
     """The same hypotheses from the same decoder steps: evaluate decodes in large
     batches, as translate does, instead of the loss's batches of 64."""
@@ -178,6 +181,7 @@ def gan_snapshot(tmp_path_factory):
 NO_GPU = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
 
 
+@pytest.mark.subprocess
 def test_mistakes_are_one_line_errors(run_dir, gan_snapshot, capsys, tmp_path):
     snap = str(run_dir / "snapshot_epoch_0001.pt")
     assert_one_line_error(run_cli("evaluate", snap), "translation snapshot", "--data")
@@ -217,6 +221,7 @@ def test_mistakes_are_one_line_errors(run_dir, gan_snapshot, capsys, tmp_path):
         "blank-stdin",
     ],
 )
+@pytest.mark.subprocess
 def test_translate_mistakes_are_one_line_errors(run_dir, args, stdin, fragments):
     snap = str(run_dir / "snapshot_epoch_0001.pt")
     sentences = [] if stdin is not None else ["猫です。"]
@@ -227,9 +232,9 @@ def test_translate_mistakes_are_one_line_errors(run_dir, args, stdin, fragments)
 
 def test_translate_in_python_checks_its_arguments(run_dir):
     snap = run_dir / "snapshot_epoch_0001.pt"
-    with pytest.raises(UserError, match="--max-len 0: the output needs room for at least 1"):
+    with pytest.raises(UserError, match="max_len=0: the output needs room for at least 1"):
         translate(snap, ["猫です。"], max_len=0)
-    with pytest.raises(UserError, match="--beam 0: the beam width must be at least 1"):
+    with pytest.raises(UserError, match="beam=0: the beam width must be at least 1"):
         translate(snap, ["猫です。"], beam=0)
     with pytest.raises(ArgumentError, match="sentences: give a list of one or more"):
         translate(snap, [])
@@ -237,6 +242,7 @@ def test_translate_in_python_checks_its_arguments(run_dir):
         translate(snap, "猫です。")
 
 
+@pytest.mark.subprocess
 def test_translate_refuses_a_gan_snapshot(gan_snapshot):
     result = run_cli("translate", gan_snapshot, "猫です。")
     assert_one_line_error(result, gan_snapshot, "not a seq2seq snapshot", "train seq2seq")

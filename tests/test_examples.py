@@ -26,6 +26,7 @@ def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.subprocess
 def test_train_gan_example(tmp_path):
     result = run_example(
         "train_gan.py",
@@ -47,6 +48,7 @@ def test_train_gan_example(tmp_path):
     assert snapshots == ["snapshot_epoch_0001.pt", "snapshot_epoch_0002.pt"]
 
 
+@pytest.mark.subprocess
 def test_custom_updater_example(tmp_path):
     run_example("custom_updater.py", "--epochs", "2", "--images", "400", "--out", str(tmp_path))
     records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
@@ -58,6 +60,7 @@ def test_custom_updater_example(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["train_ebgan.py", "train_wgan.py", "train_lsgan.py"])
+@pytest.mark.subprocess
 def test_gan_family_examples(name, tmp_path):
     args = ["--epochs", "1", "--images", "256", "--device", "cpu", "--out", str(tmp_path)]
     result = run_example(name, *args)
@@ -70,6 +73,7 @@ def test_gan_family_examples(name, tmp_path):
     assert snap.model("dis")(images).shape == (images.shape if "ebgan" in name else (2, 1))
 
 
+@pytest.mark.subprocess
 def test_train_cvae_example(tmp_path):
     args = ["--epochs", "2", "--images", "128", "--device", "cpu", "--out", str(tmp_path)]
     result = run_example("train_cvae.py", *args)
@@ -83,6 +87,8 @@ def test_train_cvae_example(tmp_path):
     assert load_snapshot(tmp_path / "snapshot_epoch_0002.pt").model_names == ["main"]
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_parallel_example_trains_in_two_processes_and_resumes_exactly(tmp_path):
     def train(out: Path, epochs: int) -> str:
         args = ["--epochs", str(epochs), "--images", "256", "--out", str(out), "--resume"]
@@ -117,6 +123,7 @@ def test_examples_are_short_and_use_only_public_names(path):
             assert not any(alias.name.startswith("_") for alias in node.names)
 
 
+@pytest.mark.subprocess
 def test_seq2seq_examples(tmp_path):
     run_example(
         "train_seq2seq.py",

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import tiny_settings
 
 from ignite_gen import reporter
 from ignite_gen.data import BucketLoader, JapaneseTokenizer
 from ignite_gen.errors import ArgumentError
-from ignite_gen.methods import build_run, get_method, settings
+from ignite_gen.methods import METHODS, build_run, get_method, settings
 from ignite_gen.models import Seq2Seq, build_model
 from ignite_gen.models.noise import sample_noise
 from ignite_gen.trainer import Trainer
@@ -31,7 +32,8 @@ import gpu_check
 import gpu_sync
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-IMAGE_METHODS = ("gan", "ebgan", "wgan", "lsgan", "fgan", "infogan", "cvae", "cvaegan", "dualgan")
+# The methods that train on images: those with a --max-images option.
+IMAGE_METHODS = [name for name in METHODS if "max_images" in vars(settings(name))]
 TINY_SEQ2SEQ = {"max_pairs": 300, "batch_size": 8, "hidden": 8, "embed": 8}
 
 
@@ -56,6 +58,7 @@ def test_200_iterations_without_a_sync_on_cuda(name, precision, tmp_path, japane
 
 
 @pytest.mark.parametrize("name", list(gpu_sync.RUNS))
+@pytest.mark.slow
 def test_the_checked_loop_on_cpu_reads_nothing_to_the_host(name, tmp_path, japanese):
     result = gpu_sync.checked_run(name, "cpu", "fp32", 3, 2, tmp_path)
     assert result.iterations == 3
@@ -64,6 +67,7 @@ def test_the_checked_loop_on_cpu_reads_nothing_to_the_host(name, tmp_path, japan
     assert result.data == {"cpu"}
 
 
+@pytest.mark.slow
 def test_the_recorder_names_a_per_iteration_read_in_ignite_gen(tmp_path, monkeypatch):
     def reading_report(values):
         for value in values.values():
@@ -89,8 +93,7 @@ def test_the_recorder_flags_blocking_moves_only():
 
 @pytest.mark.parametrize("method", IMAGE_METHODS)
 def test_image_batches_are_cut_on_the_run_device(method):
-    overrides = {"max_images": 64, "batch_size": 16}
-    run = get_method(method).build(settings(method, **overrides), torch.device("meta"))
+    run = get_method(method).build(tiny_settings(method), torch.device("meta"))
     batch = next(iter(run.updater.iterator))
     tensors = batch if isinstance(batch, (tuple, list)) else (batch,)
     flat = [t for part in tensors for t in (part if isinstance(part, (tuple, list)) else (part,))]
@@ -164,6 +167,7 @@ def test_encode_refuses_lengths_off_the_cpu():
         model.encode(torch.tensor([[5, 6]]), torch.tensor([2], device="meta"))
 
 
+@pytest.mark.slow
 def test_gpu_check_prints_its_tables_on_cpu(capsys, japanese):
     status = gpu_check.main(
         [

@@ -72,12 +72,14 @@ def runs(tmp_path_factory) -> Runs:
     torch.manual_seed(0)
     gan = [build_model("dcgan-generator", z_dim=8, hidden=8), build_model("dcgan-discriminator")]
     batches = TensorLoader(x, batch_size=64, drop_last=True, seed=0)
-    gan_run = _train(GANUpdater(batches, *gan, _adam(gan[0]), _adam(gan[1]), "cpu"), out("gan"))
+    gan_run = _train(
+        GANUpdater(batches, *gan, _adam(gan[0]), _adam(gan[1]), device="cpu"), out("gan")
+    )
     runs = {"gan": gan_run}
     for kind, name in (("cvae", "cvae-mlp"), ("predictor", "cvae-predictor-mlp")):
         model = build_model(name, z_dim=2, hidden=16)
         loader = TensorLoader(x, y, batch_size=64, seed=0)
-        runs[kind] = _train(CVAEUpdater(loader, model, _adam(model), "cpu"), out(kind))
+        runs[kind] = _train(CVAEUpdater(loader, model, _adam(model), device="cpu"), out(kind))
     info = [build_model("infogan-generator", hidden=8, fc=32)]
     info.append(build_model("infogan-discriminator", hidden=8, fc=32, q_hidden=16))
     updater = InfoGANUpdater(batches, *info, _adam(info[0]), _adam(info[1]), device="cpu")

@@ -181,6 +181,7 @@ def fitted_information(gen: InfoGANGenerator, steps: int = 150) -> tuple[float, 
     return float(categorical), float(continuous)
 
 
+@pytest.mark.slow
 def test_a_code_blind_generator_gets_a_lower_bound_than_a_code_faithful_one():
     faithful_cat, faithful_cont = fitted_information(WritingGenerator(faithful=True))
     blind_cat, blind_cont = fitted_information(WritingGenerator(faithful=False))
@@ -308,6 +309,7 @@ def test_constructor_errors_name_the_argument():
         build(ema_decay=1.5)
 
 
+@pytest.mark.slow
 def test_short_real_training_reports_finite_values(tmp_path):
     train_x = held_out_split()[0][::16]
     torch.manual_seed(0)
@@ -351,6 +353,7 @@ class DigitBankGenerator(InfoGANGenerator):
         return self.bank[digit, index]
 
 
+@pytest.mark.slow
 def test_code_purity_of_a_generator_that_draws_digit_perm_c_for_code_c():
     perm = [3, 7, 0, 9, 1, 5, 2, 8, 6, 4]
     result = code_purity(DigitBankGenerator(perm=perm), n_per_code=50, seed=0)
@@ -361,6 +364,7 @@ def test_code_purity_of_a_generator_that_draws_digit_perm_c_for_code_c():
     assert result.confusion.shape == (10, 10) and result.confusion.sum(1).tolist() == [50] * 10
 
 
+@pytest.mark.slow
 def test_code_purity_of_a_code_blind_generator_is_low():
     assert code_purity(DigitBankGenerator(perm=None), n_per_code=50, seed=1).purity < 0.3
 

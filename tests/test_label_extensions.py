@@ -93,6 +93,7 @@ def last_record(tmp_path, updater, *extensions) -> dict:
 # --- label metrics in a trainer ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_conditional_accuracy_and_grid_of_a_cvae_run(tmp_path):
     updater = cvae_updater()
     extension = ConditionalAccuracy("main", n_per_class=20, seed=3)
@@ -117,6 +118,7 @@ def test_label_grid_inputs_put_label_r_on_row_r_with_the_same_noise_in_every_col
         label_grid_inputs(build_model("dcgan-generator"), 10, seed=0)
 
 
+@pytest.mark.slow
 def test_predictor_accuracy_of_a_cvae_predictor_run(tmp_path):
     updater = cvae_updater("cvae-predictor-mlp")
     record = last_record(tmp_path, updater, PredictorAccuracy(samples=4, seed=1))
@@ -124,6 +126,7 @@ def test_predictor_accuracy_of_a_cvae_predictor_run(tmp_path):
     assert record["main/accuracy"] == pytest.approx(direct, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_style_transfer_and_conditional_accuracy_of_a_cvaegan_run_use_the_ema(tmp_path):
     updater = cvaegan_updater()
     extensions = [StyleTransferAccuracy("enc", "gen", seed=2), ConditionalAccuracy("gen")]
@@ -138,6 +141,7 @@ def test_style_transfer_and_conditional_accuracy_of_a_cvaegan_run_use_the_ema(tm
     }
 
 
+@pytest.mark.slow
 def test_code_purity_and_traversal_of_an_infogan_run(tmp_path):
     updater = infogan_updater()
     traversal = CodeTraversal("gen", code=1, steps=5)
@@ -242,6 +246,7 @@ class RecordingGenerator(nn.Module):
         return torch.tanh(self.linear(torch.cat([z, one_hot], 1))).view(-1, 1, 28, 28)
 
 
+@pytest.mark.slow
 def test_sample_quality_of_a_conditional_generator_draws_label_i_mod_n_classes():
     gen = RecordingGenerator()
     assert len(generator_samples(gen, 1001, seed=5)) == 1001  # three chunks: 500, 500, 1

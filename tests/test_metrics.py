@@ -44,6 +44,7 @@ N = 200  # samples per score in the training tests: enough for a 128-d covarianc
 SEED = 5  # not the default 0: evaluate must find the run's seed in the snapshot
 
 
+@pytest.mark.slow
 def test_split_is_balanced_and_classifier_generalises():
     train_x, train_y, held_x, held_y = held_out_split()
     assert torch.bincount(train_y).tolist() == [400] * 10
@@ -58,6 +59,7 @@ def test_split_is_balanced_and_classifier_generalises():
     assert cache_path().is_file()
 
 
+@pytest.mark.slow
 def test_cache_is_reused_and_a_corrupt_one_retrained(tmp_path, monkeypatch, capsys):
     load_classifier()  # the session's cache exists now
 
@@ -84,6 +86,7 @@ def test_cache_is_reused_and_a_corrupt_one_retrained(tmp_path, monkeypatch, caps
     assert torch.load(cache_path(), weights_only=True)["accuracy"] == 0.5
 
 
+@pytest.mark.slow
 def test_the_8x8_digits_have_their_own_split_classifier_and_cache():
     train_x, train_y, held_x, _ = held_out_split("digits8x8")
     assert (len(train_x), len(held_x)) == (1500, 297)
@@ -99,6 +102,7 @@ def test_the_8x8_digits_have_their_own_split_classifier_and_cache():
         held_out_split("svhn")
 
 
+@pytest.mark.slow
 def test_floor_is_small_and_noise_is_far():
     real = real_data_scores(1000)
     assert real["fid"] < 40  # measured 28.0 (AMD EPYC) and 26.8 (Intel Xeon)
@@ -113,6 +117,7 @@ def test_floor_is_small_and_noise_is_far():
     assert scores["coverage"] <= 2
 
 
+@pytest.mark.slow
 def test_ignite_fid_and_is_match_the_formulas():
     classifier = load_classifier()
     train_x = held_out_split()[0]
@@ -181,6 +186,7 @@ def gan_run(tmp_path_factory):
     return trainer, out
 
 
+@pytest.mark.slow
 def test_extension_reports_into_log_report(gan_run):
     trainer, out = gan_run
     record = trainer.get_extension("LogReport").log[-1]
@@ -193,6 +199,7 @@ def test_extension_reports_into_log_report(gan_run):
     )
 
 
+@pytest.mark.slow
 def test_evaluate_agrees_with_the_logged_record(gan_run, capsys):
     trainer, out = gan_run
     record = trainer.get_extension("LogReport").log[-1]
@@ -228,6 +235,7 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@pytest.mark.slow
 def test_extension_leaves_rng_and_modes_alone():
     updater = tiny_gan()
     gen = updater.models["gen"]
@@ -307,6 +315,7 @@ def _sharded_scores(local_rank: int, gen_state: dict, results: dict, loads: list
         results.update(scores)
 
 
+@pytest.mark.distributed
 def test_two_processes_score_like_one():
     updater = tiny_gan(seed=1)
     state = updater.models["gen"].state_dict()

@@ -61,7 +61,9 @@ def watched_trainer(tmp_path) -> Trainer:
         for _ in range(EPOCH_LENGTH)
     ]
     model = torch.nn.Linear(3, 1)
-    updater = WatchedUpdater(batches, model, torch.optim.SGD(model.parameters(), lr=0.01), "cpu")
+    updater = WatchedUpdater(
+        batches, model, torch.optim.SGD(model.parameters(), lr=0.01), device="cpu"
+    )
     trainer = Trainer(updater, (2, "epoch"), out=tmp_path)
     SyncCounter.trainer, SyncCounter.reads = trainer, []
     return trainer

@@ -21,7 +21,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import RegressionUpdater, assert_one_line_error, make_regression_updater, run_cli
+from conftest import (
+    RegressionUpdater,
+    assert_one_line_error,
+    make_regression_updater,
+    run_cli,
+    tiny_argv,
+)
 from test_bad_input import NO_GPU, QUICK, SEQ2SEQ, _run, assert_one_line
 from test_no_host_sync import EPOCH_LENGTH, SyncCounter, watched_trainer
 
@@ -148,13 +154,12 @@ def _boundaries(action: argparse.Action) -> list[str]:
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.slow
 def test_what_an_option_accepts_the_method_builds_with(method):
     parser = _command_parsers()[f"ignite-gen train {method}"]
-    if method == "seq2seq":  # sizes free of each other: tied embeddings need embed == hidden
-        tiny = ["--max-pairs", "200", "--hidden", "8", "--embed", "8", "--no-tie-embeddings"]
-    else:
-        tiny = ["--max-images", "16", "--batch-size", "8"]
-        tiny += ["--metric-samples", "0"] if method != "dualgan" else []
+    tiny = tiny_argv(method)
+    if "--tie-embeddings" in parser._option_string_actions:
+        tiny.append("--no-tie-embeddings")  # sizes free of each other: tying needs them equal
     refused = []
     for action in _numeric_options(parser):
         if action.dest in NOT_BUILT or action.dest in DATA_BOUND:
@@ -200,18 +205,19 @@ def test_the_updaters_refuse_fp16_on_a_cpu_device():
     adam = lambda m: torch.optim.Adam(m.parameters())  # noqa: E731
     images = [torch.zeros(2, 1, 28, 28)]
     with pytest.raises(
-        ArgumentError, match=r"^precision fp16 needs a CUDA device.*use precision fp32"
+        ArgumentError, match=r"^precision='fp16' needs a CUDA device.*use precision='fp32'"
     ):
         GANUpdater(images, gen, dis, adam(gen), adam(dis), device="cpu", precision="fp16")
     run = build_run(settings("seq2seq", device="cpu", max_pairs=200, hidden=8, embed=8))
     model = run.updater.models["main"]
-    with pytest.raises(ArgumentError, match=r"^precision fp16 needs a CUDA device"):
+    with pytest.raises(ArgumentError, match=r"^precision='fp16' needs a CUDA device"):
         Seq2SeqUpdater(run.updater.iterator, model, adam(model), device="cpu", precision="fp16")
     # bf16 stays: it is native on CPUs with AVX512-BF16 or AMX.
     assert GANUpdater(images, gen, dis, adam(gen), adam(dis), device="cpu", precision="bf16")
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["native-bf16", "emulated-bf16"])
+@pytest.mark.slow
 def test_bf16_on_a_cpu_without_bfloat16_instructions_warns_once(
     native, monkeypatch, recwarn, tmp_path
 ):
@@ -240,12 +246,14 @@ def test_this_cpu_without_bfloat16_instructions_is_told(recwarn):
     ("build", "expected"),
     [
         (
-            lambda u: type(u)(u.iterator, u.models, u.optimizers, "cpu", grad_clip=float("inf")),
+            lambda u: type(u)(
+                u.iterator, u.models, u.optimizers, device="cpu", grad_clip=float("inf")
+            ),
             "grad_clip is inf, not a finite number; it must be positive",
         ),
         (
             lambda u: type(u)(
-                u.iterator, u.models, u.optimizers, "cpu", ema={"main": float("nan")}
+                u.iterator, u.models, u.optimizers, device="cpu", ema={"main": float("nan")}
             ),
             r"ema\['main'\] is nan, not a finite number; it must be in \(0, 1\)",
         ),
@@ -265,6 +273,7 @@ def _grew(caught: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in caught if "grew from" in str(w.message)]
 
 
+@pytest.mark.slow
 def test_a_learning_rate_that_explodes_the_losses_warns_once(tmp_path, capsys):
     out = tmp_path / "run"
     with warnings.catch_warnings(record=True) as caught:
@@ -283,6 +292,7 @@ def test_a_learning_rate_that_explodes_the_losses_warns_once(tmp_path, capsys):
     assert 1e6 < record["dis/loss"] < math.inf
 
 
+@pytest.mark.slow
 def test_a_healthy_run_does_not_warn(tmp_path, capsys):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -357,6 +367,7 @@ def test_the_warning_needs_a_log_report(tmp_path):
         trainer.run()
 
 
+@pytest.mark.subprocess
 def test_an_unknown_option_points_to_its_command_help_from_the_real_command(tmp_path):
     result = run_cli("train", "cvae", "--task", "predict", "--bogus", cwd=tmp_path)
     assert_one_line_error(

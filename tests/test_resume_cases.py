@@ -316,6 +316,7 @@ def contents(directory) -> dict[str, bytes]:
         (["gan", "--resume", "--ema-decay", "0.9"], ["resume without --ema-decay"]),
     ],
 )
+@pytest.mark.slow
 def test_resuming_another_method_or_network_is_one_line(gan_out, argv, fragments, capsys):
     before = contents(gan_out)
     result = cli(capsys, "train", argv[0], *TINY_GAN, "--out", str(gan_out), *argv[1:])
@@ -341,6 +342,7 @@ def test_unusable_out_and_counts_are_one_line(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_a_resumed_seq2seq_run_with_more_epochs_extends_the_cosine(tmp_path):
     # The CLI plans its cosine over --epochs; a run resumed with more epochs uses, from
     # the resume on, the rates of a run planned that long (2e-3 down to 0).

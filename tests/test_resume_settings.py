@@ -94,6 +94,7 @@ def test_every_setting_but_the_changeable_ones_is_refused(method, tmp_path):
                 resumed_settings(changed, payload)
 
 
+@pytest.mark.slow
 def test_a_resume_keeps_the_recorded_settings_and_records_what_it_changes(lr_run, tmp_path, capsys):
     out = tmp_path / "run"
     shutil.copytree(lr_run, out)
@@ -140,6 +141,7 @@ def test_one_is_one_process_and_one_epoch(lr_run, capsys):
     assert contents(lr_run) == before
 
 
+@pytest.mark.slow
 def test_data_is_compared_by_content_not_by_path(tmp_path, capsys):
     if not TATOEBA.exists():
         pytest.skip(f"{TATOEBA} is absent")
@@ -200,6 +202,7 @@ def test_a_refused_run_leaves_no_output_directory(argv, fragment, tmp_path, caps
     assert [p.name for p in (tmp_path / "empty").iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.distributed
 def test_a_run_refused_in_its_processes_leaves_no_output_directory(tmp_path, capsys):
     out = tmp_path / "out"
     spawned = ["--batch-size", "100000", "--nproc-per-node", "2"]

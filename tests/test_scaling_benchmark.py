@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TATOEBA = ROOT / ".." / "shared/data/jpn-eng/jpn-eng.tsv"
 
 
+@pytest.mark.subprocess
+@pytest.mark.distributed
 def test_quick_run_prints_a_row_per_method_and_process_count_from_their_logs(tmp_path):
     # One test, not two sharing a fixture: pytest-xdist could run the benchmark twice.
     if not TATOEBA.is_file():

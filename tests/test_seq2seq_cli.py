@@ -12,9 +12,9 @@ import torch
 from conftest import assert_one_line_error, run_cli
 
 from ignite_gen import Seq2SeqUpdater, Trainer, load_snapshot
-from ignite_gen.cli.translate import load_translation_snapshot, translate
 from ignite_gen.data.vocab import EOS
 from ignite_gen.models.seq2seq import Seq2Seq
+from ignite_gen.translation import load_translation_snapshot, translate
 
 TATOEBA = "/work/shared/data/jpn-eng/jpn-eng.tsv"
 SENTENCES = ["私は本を読みます。", "彼は学校に行きました。", "猫です。"]
@@ -71,6 +71,7 @@ def assert_english_lines(result, count: int) -> None:
 
 
 @pytest.mark.parametrize("epoch", [1, 2])
+@pytest.mark.subprocess
 def test_translate_any_epoch_on_cpu_without_the_data(snapshots_without_data, tmp_path, epoch):
     snap = str(snapshots_without_data / f"snapshot_epoch_000{epoch}.pt")
     # Elsewhere, with no GPU: only the snapshot file can supply what translate needs.
@@ -126,6 +127,7 @@ def names_in(lines: list[str]) -> dict[str, int]:
     return {name: sum(len(re.findall(rf"\b{name}\b", line)) for line in lines) for name in NAMES}
 
 
+@pytest.mark.subprocess
 def test_translate_writes_names_as_the_training_data_does(names_run):
     snap, pairs = names_run
     assert load_snapshot(snap).metadata["tgt_casing"]["forms"]["tokyo"] == "Tokyo"
@@ -138,6 +140,7 @@ def test_translate_writes_names_as_the_training_data_does(names_run):
     assert not re.search(r"\b(tom|tokyo|japan)\b", lower), lines
 
 
+@pytest.mark.subprocess
 def test_snapshots_without_a_casing_still_translate(names_run, tmp_path):
     """Snapshots written before the casing was recorded translate as they did: in lower
     case, but for the first letter and "I"."""
@@ -155,6 +158,7 @@ def test_snapshots_without_a_casing_still_translate(names_run, tmp_path):
     assert names_in([line[1:] for line in lower]) == {name: 0 for name in NAMES}
 
 
+@pytest.mark.subprocess
 def test_a_source_longer_than_max_len_keeps_its_end_marker(names_run, monkeypatch):
     loaded = load_translation_snapshot(names_run[0])
     assert loaded.max_len == 30
@@ -181,6 +185,7 @@ def test_a_source_longer_than_max_len_keeps_its_end_marker(names_run, monkeypatc
         (3, "30", ["(valid)", "no sentence pairs in this split", "--max-pairs"]),
     ],
 )
+@pytest.mark.subprocess
 def test_empty_corpus_after_filtering_is_one_line(tmp_path, pairs, max_len, fragments):
     tsv = tmp_path / "tiny.tsv"
     tsv.write_text(own_pairs(pairs), "utf-8")
@@ -203,6 +208,7 @@ def test_empty_corpus_after_filtering_is_one_line(tmp_path, pairs, max_len, frag
     ['raise ImportError("unidic_lite hidden by the test")', 'DICDIR = "/no/such/unidic"'],
     ids=["not-installed", "dictionary-missing"],
 )
+@pytest.mark.subprocess
 def test_mecab_without_a_dictionary_is_one_line(tmp_path, fake_unidic_lite):
     # A module of the same name earlier on the path hides the installed unidic-lite from
     # the child process only.

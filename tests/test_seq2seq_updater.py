@@ -102,6 +102,7 @@ def test_linear_schedule_and_reports():
     assert observed["main/teacher_forcing"] == 0.0
 
 
+@pytest.mark.slow
 def test_loss_falls_on_a_tiny_copy_task():
     updater = make_updater("luong", teacher_forcing=1.0)
     updater.optimizers["main"] = torch.optim.Adam(updater.models["main"].parameters(), lr=1e-2)

@@ -73,7 +73,7 @@ def test_a_rank_resumes_mid_epoch_from_the_state_of_rank_zero():
 
 def test_state_of_another_number_of_processes_is_refused_in_one_line():
     state = shards(40, 2)[0].state_dict()
-    with pytest.raises(ArgumentError, match=r"saved by 2 processes.*--nproc-per-node 2$"):
+    with pytest.raises(ArgumentError, match=r"saved by 2 processes.*num_replicas=2$"):
         TensorLoader(torch.arange(40), batch_size=4).load_state_dict(state)
     # A state from before sharding was written by one process.
     old = {"epoch": 1, "position": 3, "seed": 3}

@@ -80,6 +80,8 @@ def test_snapshot_of_a_different_model_names_the_keys(tmp_path):
         trainer.run()
 
 
+@pytest.mark.subprocess
+@pytest.mark.sigkill
 def test_kill_during_snapshot_write_keeps_previous_loadable(tmp_path):
     good = tmp_path / "snapshot_epoch_0001.pt"
     atomic_save({"format": "ignite-gen-snapshot/1", "x": torch.arange(3)}, good)
@@ -113,6 +115,8 @@ def test_run_lock_refuses_a_second_live_run(tmp_path):
         pass
 
 
+@pytest.mark.subprocess
+@pytest.mark.sigkill
 def test_lock_of_a_killed_process_is_released(tmp_path):
     child = subprocess.Popen(
         [

@@ -270,6 +270,7 @@ def _tensor_data_offsets(data: bytes) -> list[int]:
     return offsets
 
 
+@pytest.mark.slow
 def test_every_flipped_byte_is_an_error_or_changes_nothing(good_snapshot, tmp_path):
     data = good_snapshot.read_bytes()
     original = torch.load(good_snapshot, weights_only=True)
@@ -456,6 +457,7 @@ QUICK = ["--epochs", "2", "--batch-size", "8", "--max-images", "16", "--metric-s
 QUICK += ["--device", "cpu", "--no-progress"]
 
 
+@pytest.mark.slow
 def test_cli_full_disk_then_damaged_snapshot_then_resume(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     real_save = torch.save

@@ -31,3 +31,39 @@ def test_public_classes_have_a_docstring_with_an_example():
                 if "Example:" not in doc:
                     missing.append(f"{path.relative_to(PACKAGE)}:{node.name}")
     assert not missing
+
+
+def _cli_imports(path: Path) -> list[str]:
+    """``module: name`` of each name ``path`` imports from ``ignite_gen.cli`` or below
+    (relative imports resolved), except the entry point ``main`` of the package."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = parts[:-1] if parts[-1] != "__init__" else parts
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join([*base, *(node.module or "").split(".")]).strip(".")
+            names = [alias.name for alias in node.names]
+            if module == "ignite_gen" and "cli" in names:
+                found.append(f"{module}: cli")
+            if module == "ignite_gen.cli":
+                found += [f"{module}: {name}" for name in names if name != "main"]
+            elif module.startswith("ignite_gen.cli."):
+                found += [f"{module}: {name}" for name in names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("ignite_gen.cli")]
+    return found
+
+
+def test_only_the_cli_imports_from_the_cli_but_its_entry_point():
+    root = PACKAGE.parent
+    files = [
+        path
+        for folder in (PACKAGE, root / "benchmarks", root / "examples")
+        for path in sorted(folder.rglob("*.py"))
+        if PACKAGE / "cli" not in path.parents
+    ]
+    offenders = {str(p.relative_to(root)): _cli_imports(p) for p in files if _cli_imports(p)}
+    assert not offenders, (
+        f"outside ignite_gen/cli, import only main from ignite_gen.cli: {offenders}"
+    )

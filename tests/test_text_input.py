@@ -18,12 +18,12 @@ from torchvision.utils import save_image
 
 from ignite_gen import GANUpdater, Trainer, UserError
 from ignite_gen.cli import main
-from ignite_gen.cli.translate import load_translation_snapshot
 from ignite_gen.data import TranslationCorpus
 from ignite_gen.data.tokenize import split_sentences
 from ignite_gen.errors import ArgumentError
 from ignite_gen.extensions import snapshot
 from ignite_gen.models import build_model
+from ignite_gen.translation import load_translation_snapshot
 from ignite_gen.updaters import DualGANUpdater
 
 SEQ2SEQ = ["--epochs", "1", "--max-pairs", "200", "--hidden", "16", "--embed", "16"]
@@ -91,6 +91,7 @@ def dualgan(tmp_path_factory) -> str:
 # Class 1: the output lines up with the input.
 
 
+@pytest.mark.subprocess
 def test_every_line_in_gives_one_line_out_with_a_warning_for_unknown_words(s2s):
     lines = [FIRST, "", "hello 😀", f"{FIRST}{SECOND}", "   ", SECOND]
     result = run_cli("translate", s2s, input="\n".join(lines) + "\n")
@@ -106,6 +107,7 @@ def test_every_line_in_gives_one_line_out_with_a_warning_for_unknown_words(s2s):
     ], result.stderr
 
 
+@pytest.mark.slow
 def test_every_sentence_of_a_line_is_translated(s2s, capsys):
     joined = in_process(capsys, "translate", s2s, f"{FIRST}{SECOND}", FIRST, SECOND)
     assert joined.returncode == 0, joined.stderr
@@ -139,6 +141,7 @@ def test_long_and_unknown_sentences_warn_naming_line_and_sentence(s2s):
 # Class 2: bytes that are not UTF-8 are one line wherever text comes in.
 
 
+@pytest.mark.subprocess
 def test_shift_jis_on_standard_input_is_one_line(s2s):
     result = subprocess.run(
         [sys.executable, "-m", "ignite_gen", "translate", s2s],
@@ -154,6 +157,7 @@ def test_shift_jis_on_standard_input_is_one_line(s2s):
     assert result.stdout == b""
 
 
+@pytest.mark.subprocess
 def test_shift_jis_as_an_argument_is_one_line(s2s):
     result = subprocess.run(
         [sys.executable, "-m", "ignite_gen", "translate", s2s, FIRST, b"x" + SHIFT_JIS],
@@ -215,6 +219,7 @@ def test_evaluate_refuses_image_options_for_seq2seq_snapshots(option, s2s, capsy
     assert_one_line_error(result, f"{option[0]} is for image snapshots", "holds main")
 
 
+@pytest.mark.slow
 def test_evaluate_out_directory_is_refused_before_scoring(s2s, capsys, tmp_path):
     tsv = tmp_path / "pairs.tsv"
     tsv.write_text(f"Cake.\t{FIRST}\n", "utf-8")

@@ -37,6 +37,7 @@ def encoded_corpus(n: int):
     return encoded, src_vocab, tgt_vocab, english, Casing.learn(en.cased(t) for t in english)
 
 
+@pytest.mark.slow
 def test_evaluator_reports_scores_and_writes_translations(tmp_path):
     encoded, src_vocab, tgt_vocab, english, casing = encoded_corpus(240)
     train = BucketLoader(encoded[:200], batch_size=20, seed=0)
