@@ -34,6 +34,7 @@ RUNS = {
     "wgan": ["wgan"],
     "wgan-gp": ["wgan", "--gp", "10"],
     "lsgan": ["lsgan"],
+    "hinge": ["hinge"],
 }
 
 
@@ -109,7 +110,10 @@ def main() -> None:
         out = HERE / "quality" / name.replace(" ", "-").replace("(", "").replace(")", "")
         if not args.only or name in args.only:
             train(name, command, args.epochs, out)
-        rows.append(row(name, out))
+        if (out / "wall_seconds.json").exists():
+            rows.append(row(name, out))
+        else:
+            print(f"{name}: no earlier run in {out}, left out of the table", flush=True)
     text = table(rows)
     print(text)
     ok = all(r["coverage"] == 10 and r["fid_end"] <= r["fid_start"] / 4 for r in rows)

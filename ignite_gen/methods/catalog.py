@@ -9,6 +9,7 @@ from .dualgan import DUALGAN
 from .ebgan import EBGAN
 from .fgan import FGAN
 from .gan import GAN
+from .hinge import HINGE
 from .infogan import INFOGAN
 from .lsgan import LSGAN
 from .method import Method
@@ -20,7 +21,7 @@ __all__ = ["METHODS", "get_method"]
 #: The methods in the order ``ignite-gen train --help`` lists them.
 METHODS: dict[str, Method] = {
     method.name: method
-    for method in (GAN, EBGAN, WGAN, LSGAN, FGAN, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN, DUALGAN)
+    for method in (GAN, EBGAN, WGAN, LSGAN, FGAN, HINGE, SEQ2SEQ, CVAE, CVAEGAN, INFOGAN, DUALGAN)
 }
 
 

@@ -9,6 +9,7 @@ from .ema import ExponentialMovingAverage
 from .fdivergence import DIVERGENCES, Divergence, divergence
 from .fgan import GENERATOR_OBJECTIVES, FGANUpdater
 from .gan import GANUpdater
+from .hinge import HingeGANUpdater
 from .infogan import (
     InfoGANUpdater,
     categorical_log_likelihood,
@@ -33,6 +34,7 @@ __all__ = [
     "ExponentialMovingAverage",
     "FGANUpdater",
     "GANUpdater",
+    "HingeGANUpdater",
     "InfoGANUpdater",
     "LSGANUpdater",
     "ReplicaSync",

@@ -1,0 +1,60 @@
+"""``hinge``: the hinge loss with a spectrally normalised discriminator (Miyato et al.
+2018), the loss of SNGAN and BigGAN."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from ..updaters import HingeGANUpdater
+from .adversarial import (
+    ADAM_DEFAULTS,
+    adam,
+    add_adam_arguments,
+    add_gan_arguments,
+    gan_networks,
+    updater_options,
+)
+from .gan import LOSSES
+from .generation import generator_run
+from .method import Method, Run
+from .mnist import MNIST_DATA, mnist_loader
+
+__all__ = ["HINGE"]
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_gan_arguments(parser, ("dcgan",))
+    add_adam_arguments(parser)
+
+
+def _build(settings: argparse.Namespace, device: torch.device) -> Run:
+    # SNGAN's discriminator normalises its weights spectrally and has no BatchNorm.
+    gen, dis = gan_networks(settings, batch_norm=False, spectral_norm=True)
+    optimizer = adam(settings)
+    updater = HingeGANUpdater(
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
+        **updater_options(settings, device),
+    )
+    return generator_run(updater, settings, LOSSES)
+
+
+HINGE = Method(
+    name="hinge",
+    help="hinge loss with a spectrally normalised discriminator (SNGAN)",
+    description="Hinge-loss GAN (Miyato et al.): D minimises max(0, 1 - D(x)) + "
+    "max(0, 1 + D(G(z))), G maximises D(G(z)); every weight of D is spectrally "
+    "normalised and D has no BatchNorm. Adam, DCGAN networks.",
+    add_arguments=_add_arguments,
+    build=_build,
+    defaults={**ADAM_DEFAULTS, "arch": "dcgan"},
+    data=MNIST_DATA,
+    tiny="--max-images 128 --batch-size 16 --metric-samples 0",
+)

@@ -1,0 +1,76 @@
+"""The hinge loss (Miyato et al. 2018) against a per-sample reference, and the spectrally
+normalised discriminator it trains with."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from ignite_gen import report_scope
+from ignite_gen.data import load_mnist_subset, to_unit_range
+from ignite_gen.models import build_model
+from ignite_gen.updaters import HingeGANUpdater
+
+
+def sgd(model: nn.Module) -> torch.optim.Optimizer:
+    return torch.optim.SGD(model.parameters(), lr=0.05)
+
+
+def tiny_pair() -> tuple[nn.Module, nn.Module]:
+    gen = build_model("dcgan-generator", z_dim=8, hidden=4)
+    dis = build_model("dcgan-discriminator", hidden=4, batch_norm=False, spectral_norm=True)
+    return gen, dis
+
+
+def hinge_reference_step(gen, dis, opt_gen, opt_dis, x):
+    """The paper's losses written one sample at a time."""
+    fake = gen(torch.randn(len(x), gen.z_dim))
+    d_real, d_fake = dis(x).flatten(), dis(fake.detach()).flatten()
+    loss_dis = sum(torch.clamp(1 - d, min=0) for d in d_real) / len(d_real) + sum(
+        torch.clamp(1 + d, min=0) for d in d_fake
+    ) / len(d_fake)
+    opt_dis.zero_grad()
+    loss_dis.backward()
+    opt_dis.step()
+    d_fake = dis(fake).flatten()
+    loss_gen = -sum(d for d in d_fake) / len(d_fake)
+    opt_gen.zero_grad()
+    loss_gen.backward()
+    opt_gen.step()
+    return {"dis/loss": loss_dis.detach(), "gen/loss": loss_gen.detach()}
+
+
+def test_hinge_matches_the_per_sample_reference():
+    torch.manual_seed(0)
+    gen, dis = tiny_pair()
+    ref_gen, ref_dis = copy.deepcopy(gen), copy.deepcopy(dis)
+    x = to_unit_range(load_mnist_subset()[0][:16])
+    updater = HingeGANUpdater([x], gen, dis, sgd(gen), sgd(dis), device="cpu")
+    ref_opts = sgd(ref_gen), sgd(ref_dis)
+    for iteration in range(3):
+        torch.manual_seed(iteration)
+        with report_scope({}) as observed:
+            updater.update(x)
+        torch.manual_seed(iteration)
+        expected = hinge_reference_step(ref_gen, ref_dis, *ref_opts, x)
+        assert observed.keys() == expected.keys()
+        for key, value in expected.items():
+            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
+    for (name, p), q in zip(dis.state_dict().items(), ref_dis.state_dict().values(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("layer", [0, 2, 5])
+def test_spectral_norm_makes_each_weight_of_norm_one(layer):
+    torch.manual_seed(0)
+    _, dis = tiny_pair()
+    x = torch.randn(4, 1, 28, 28)
+    for _ in range(30):  # each training forward takes one power-iteration step
+        dis(x)
+    weight = dis.net[layer].weight.detach().flatten(1)
+    assert torch.linalg.matrix_norm(weight, ord=2).item() == pytest.approx(1.0, abs=1e-2)
+    unnormalised = dis.net[layer].parametrizations.weight.original.detach().flatten(1)
+    assert torch.linalg.matrix_norm(unnormalised, ord=2).item() != pytest.approx(1.0, abs=0.1)
