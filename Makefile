@@ -17,8 +17,8 @@ demo: $(VENV)/.installed
 # Lint, formatting and strict type checks (mypy's settings are in setup.cfg) come
 # first: CI fails on any of them before the slower test suite starts.
 # Two workers (pytest-xdist): many tests wait on processes they start, so two at a time
-# keep both of CI's cores busy. One torch thread each: two threads per worker on two
-# cores made the suite take 743 s instead of 518 s.
+# keep both of CI's cores busy. One torch thread each: two threads per worker would
+# oversubscribe the two cores and slow the suite down.
 test: lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2
 
