@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
 from ..models import build_model
-from .generation import add_generator_arguments
-from .mnist import add_mnist_arguments
+from ..updaters import GANUpdater
+from .generation import add_generator_arguments, generator_run
+from .method import Run
+from .mnist import add_mnist_arguments, mnist_loader
 from .option_types import at_least, fraction, positive
 
 __all__ = [
     "ADAM_DEFAULTS",
     "ARCHITECTURES",
     "adam",
+    "adam_gan_run",
     "add_adam_arguments",
     "add_gan_arguments",
     "gan_networks",
@@ -93,3 +96,39 @@ def updater_options(settings: argparse.Namespace, device: torch.device) -> dict[
         "grad_clip": settings.grad_clip,
         "sync_batchnorm": settings.sync_batchnorm,
     }
+
+
+def adam_gan_run(
+    settings: argparse.Namespace,
+    device: torch.device,
+    updater_class: Callable[..., GANUpdater],
+    losses: Sequence[str],
+    *,
+    lr: float | None = None,
+    dis_kwargs: Mapping[str, Any] | None = None,
+    **own: Any,
+) -> Run:
+    """The :class:`Run` of a GAN trained with Adam on MNIST: the ``--arch`` networks
+    (the discriminator built with ``dis_kwargs``), Adam at ``lr`` (default ``--lr``),
+    ``updater_class`` with the method's ``own`` keyword arguments and the shared ones,
+    and :func:`generator_run` printing and plotting ``losses``.
+
+    Example:
+        >>> run = adam_gan_run(  # doctest: +SKIP
+        ...     settings, torch.device("cpu"), LSGANUpdater, ["dis/loss", "gen/loss"], a=-1.0
+        ... )
+    """
+    gen, dis = gan_networks(settings, **(dis_kwargs or {}))
+    optimizer = adam(settings, lr)
+    updater = updater_class(
+        mnist_loader(settings, device),
+        gen,
+        dis,
+        optimizer(gen),
+        optimizer(dis),
+        **own,
+        dis_batch=settings.dis_batch,
+        n_dis=settings.n_dis,
+        **updater_options(settings, device),
+    )
+    return generator_run(updater, settings, losses)

@@ -9,16 +9,13 @@ import torch
 from ..updaters import EBGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,
+    adam_gan_run,
     add_adam_arguments,
     add_gan_arguments,
-    gan_networks,
-    updater_options,
 )
 from .gan import LOSSES
-from .generation import generator_run
 from .method import Method, Run
-from .mnist import MNIST_DATA, mnist_loader
+from .mnist import MNIST_DATA
 from .option_types import at_least, positive
 
 __all__ = ["EBGAN"]
@@ -36,21 +33,14 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
-    gen, dis = gan_networks(settings)
-    optimizer = adam(settings)
-    updater = EBGANUpdater(
-        mnist_loader(settings, device),
-        gen,
-        dis,
-        optimizer(gen),
-        optimizer(dis),
+    return adam_gan_run(
+        settings,
+        device,
+        EBGANUpdater,
+        LOSSES,
         margin=settings.margin,
         pt_weight=settings.pt_weight,
-        dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis,
-        **updater_options(settings, device),
     )
-    return generator_run(updater, settings, LOSSES)
 
 
 EBGAN = Method(

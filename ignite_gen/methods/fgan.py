@@ -9,15 +9,12 @@ import torch
 from ..updaters import DIVERGENCES, GENERATOR_OBJECTIVES, FGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,
+    adam_gan_run,
     add_adam_arguments,
     add_gan_arguments,
-    gan_networks,
-    updater_options,
 )
-from .generation import generator_run
 from .method import Method, Run
-from .mnist import MNIST_DATA, mnist_loader
+from .mnist import MNIST_DATA
 
 __all__ = ["FGAN", "LEARNING_RATES"]
 
@@ -48,22 +45,15 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
-    gen, dis = gan_networks(settings)
-    lr = settings.lr or LEARNING_RATES.get(settings.divergence, ADAM_DEFAULTS["lr"])
-    optimizer = adam(settings, lr)
-    updater = FGANUpdater(
-        mnist_loader(settings, device),
-        gen,
-        dis,
-        optimizer(gen),
-        optimizer(dis),
+    return adam_gan_run(
+        settings,
+        device,
+        FGANUpdater,
+        ["dis/divergence", "gen/loss"],
+        lr=settings.lr or LEARNING_RATES.get(settings.divergence, ADAM_DEFAULTS["lr"]),
         divergence=settings.divergence,
         generator_objective=settings.generator_objective,
-        dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis,
-        **updater_options(settings, device),
     )
-    return generator_run(updater, settings, ["dis/divergence", "gen/loss"])
 
 
 FGAN = Method(

@@ -9,15 +9,12 @@ import torch
 from ..updaters import GANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,
+    adam_gan_run,
     add_adam_arguments,
     add_gan_arguments,
-    gan_networks,
-    updater_options,
 )
-from .generation import generator_run
 from .method import Method, Run
-from .mnist import MNIST_DATA, mnist_loader
+from .mnist import MNIST_DATA
 
 __all__ = ["GAN"]
 
@@ -30,19 +27,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
-    gen, dis = gan_networks(settings)
-    optimizer = adam(settings)
-    updater = GANUpdater(
-        mnist_loader(settings, device),
-        gen,
-        dis,
-        optimizer(gen),
-        optimizer(dis),
-        dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis,
-        **updater_options(settings, device),
-    )
-    return generator_run(updater, settings, LOSSES)
+    return adam_gan_run(settings, device, GANUpdater, LOSSES)
 
 
 GAN = Method(

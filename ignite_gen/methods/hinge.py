@@ -10,16 +10,13 @@ import torch
 from ..updaters import HingeGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,
+    adam_gan_run,
     add_adam_arguments,
     add_gan_arguments,
-    gan_networks,
-    updater_options,
 )
 from .gan import LOSSES
-from .generation import generator_run
 from .method import Method, Run
-from .mnist import MNIST_DATA, mnist_loader
+from .mnist import MNIST_DATA
 
 __all__ = ["HINGE"]
 
@@ -31,19 +28,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
     # SNGAN's discriminator normalises its weights spectrally and has no BatchNorm.
-    gen, dis = gan_networks(settings, batch_norm=False, spectral_norm=True)
-    optimizer = adam(settings)
-    updater = HingeGANUpdater(
-        mnist_loader(settings, device),
-        gen,
-        dis,
-        optimizer(gen),
-        optimizer(dis),
-        dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis,
-        **updater_options(settings, device),
-    )
-    return generator_run(updater, settings, LOSSES)
+    dis_kwargs = {"batch_norm": False, "spectral_norm": True}
+    return adam_gan_run(settings, device, HingeGANUpdater, LOSSES, dis_kwargs=dis_kwargs)
 
 
 HINGE = Method(

@@ -9,16 +9,13 @@ import torch
 from ..updaters import LSGANUpdater
 from .adversarial import (
     ADAM_DEFAULTS,
-    adam,
+    adam_gan_run,
     add_adam_arguments,
     add_gan_arguments,
-    gan_networks,
-    updater_options,
 )
 from .gan import LOSSES
-from .generation import generator_run
 from .method import Method, Run
-from .mnist import MNIST_DATA, mnist_loader
+from .mnist import MNIST_DATA
 from .option_types import finite
 
 __all__ = ["LSGAN"]
@@ -32,22 +29,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(settings: argparse.Namespace, device: torch.device) -> Run:
-    gen, dis = gan_networks(settings)
-    optimizer = adam(settings)
-    updater = LSGANUpdater(
-        mnist_loader(settings, device),
-        gen,
-        dis,
-        optimizer(gen),
-        optimizer(dis),
-        a=settings.a,
-        b=settings.b,
-        c=settings.c,
-        dis_batch=settings.dis_batch,
-        n_dis=settings.n_dis,
-        **updater_options(settings, device),
+    return adam_gan_run(
+        settings, device, LSGANUpdater, LOSSES, a=settings.a, b=settings.b, c=settings.c
     )
-    return generator_run(updater, settings, LOSSES)
 
 
 LSGAN = Method(
