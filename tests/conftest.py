@@ -90,6 +90,22 @@ def regression_updater() -> Updater:
     return make_regression_updater()
 
 
+#: The options of a gan run that takes seconds, on the CPU, with a fixed seed.
+TINY = [
+    "--max-images",
+    "256",
+    "--batch-size",
+    "32",
+    "--metric-samples",
+    "0",
+    "--no-progress",
+    "--device",
+    "cpu",
+    "--seed",
+    "5",
+]
+
+
 def run_cli(*args: str, **options) -> subprocess.CompletedProcess:
     """``ignite-gen ARGS`` in a fresh interpreter; ``options`` go to :func:`subprocess.run`
     (``input``, ``cwd``, ``env``)."""

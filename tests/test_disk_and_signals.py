@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_one_line_error, rank_processes
+from conftest import TINY, assert_one_line_error, rank_processes
 
 from ignite_gen import load_snapshot
 from ignite_gen.atomic import DiskError
@@ -45,19 +45,6 @@ QUICK = [
     "--no-progress",
     "--device",
     "cpu",
-]
-TINY = [
-    "--max-images",
-    "256",
-    "--batch-size",
-    "32",
-    "--metric-samples",
-    "0",
-    "--no-progress",
-    "--device",
-    "cpu",
-    "--seed",
-    "5",
 ]
 INTERRUPTED = "ignite-gen: interrupted; continue with the same command and --resume\n"
 #: Bytes a snapshot file gets before its disk is full or a signal comes (of 8 MB).

@@ -20,7 +20,7 @@ import ignite.distributed as idist
 import numpy as np
 import pytest
 import torch
-from conftest import assert_one_line_error, free_port, rank_processes, run_cli
+from conftest import TINY, assert_one_line_error, free_port, rank_processes, run_cli
 from kill_at import KILL_NOTE, KILL_RANK
 
 from ignite_gen import load_snapshot
@@ -31,19 +31,6 @@ from ignite_gen.errors import UserError
 from ignite_gen.methods.options import seed_rank
 from ignite_gen.snapshot.rng import capture_rng, restore_rng, share_rng
 
-TINY = [
-    "--max-images",
-    "256",
-    "--batch-size",
-    "32",
-    "--metric-samples",
-    "0",
-    "--no-progress",
-    "--device",
-    "cpu",
-    "--seed",
-    "5",
-]
 #: The bound ignite_gen.distributed states: the command ends this soon after a death.
 BOUND_S = 10.0
 KILL_AT = Path(__file__).resolve().with_name("kill_at.py")
