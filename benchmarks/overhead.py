@@ -19,8 +19,9 @@ Variants:
 * ``ppe``: pytorch-pfn-extras' ``ExtensionsManager`` with its own LogReport, PrintReport
   and ProgressBar (and, in the model case, the model and optimizer registered);
 * ``ignite`` (step case): a plain Ignite ``Engine`` with Ignite's tqdm ``ProgressBar``;
-* ``engine`` (step case): a plain Ignite ``Engine`` with no handler at all: the floor
-  that any Engine-based trainer, ignite-gen included, starts from (for attribution only).
+* ``engine``: a plain Ignite ``Engine`` running the same step with no handler at all: the
+  floor that any Engine-based trainer, ignite-gen included, starts from (for attribution
+  only).
 
 All variants of a case see the same list of batches and the same number of iterations;
 each round runs every variant once (in a rotated order, against drift), and the median
@@ -183,6 +184,18 @@ def run_model_ppe(data: list[torch.Tensor], epochs: int, out: Path, stream: IO[s
                 ppe.reporting.report({"main/loss": loss})
 
 
+def run_model_engine(data: list[torch.Tensor], epochs: int, out: Path, stream: IO[str]) -> None:
+    model, optimizer = build_model()
+
+    def step(engine: Engine, batch: torch.Tensor) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        loss = model_loss(model, batch)
+        loss.backward()
+        optimizer.step()
+
+    Engine(step).run(data, max_epochs=epochs)
+
+
 #: Per case: the batches' shape and the variants, ``bare`` first.
 CASES: dict[str, tuple[tuple[int, ...], dict[str, Run]]] = {
     "step": (
@@ -197,7 +210,12 @@ CASES: dict[str, tuple[tuple[int, ...], dict[str, Run]]] = {
     ),
     "model": (
         (8, 16),
-        {"bare": run_model_bare, "ignite-gen": run_model_ignite_gen, "ppe": run_model_ppe},
+        {
+            "bare": run_model_bare,
+            "ignite-gen": run_model_ignite_gen,
+            "ppe": run_model_ppe,
+            "engine": run_model_engine,
+        },
     ),
 }
 

@@ -43,17 +43,21 @@ def _hook_trainer(mark) -> None:
 
     def traced_init(self: Trainer, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        # Ignite calls engine._process_function(engine, batch) for each iteration and
-        # then fires ITERATION_COMPLETED, whose first handler is the trainer's extensions.
-        process = self.engine._process_function
+        # Ignite calls engine._process_function(engine, batch) for each iteration: the
+        # trainer's updates the models, then runs the extensions; then Ignite fires
+        # ITERATION_COMPLETED and fetches the next batch.
+        process, update = self.engine._process_function, self.updater.update
 
         def traced_process(engine: Engine, batch: Any) -> Any:
             mark("step", engine.state.iteration)
-            output = process(engine, batch)
-            mark("extensions", engine.state.iteration)
-            return output
+            return process(engine, batch)
+
+        def traced_update(batch: Any) -> None:
+            update(batch)
+            mark("extensions", self.iteration)
 
         self.engine._process_function = traced_process
+        self.updater.update = traced_update  # type: ignore[method-assign]
         self.engine.add_event_handler(
             Events.ITERATION_COMPLETED, lambda engine: mark("data", engine.state.iteration)
         )

@@ -27,6 +27,7 @@ __all__ = [
     "MinValueTrigger",
     "OnceTrigger",
     "TriggerLike",
+    "fixed_interval",
     "get_trigger",
 ]
 
@@ -69,17 +70,40 @@ class IntervalTrigger:
         _check_period(period, argument)
         self.period = period
         self.unit = unit
+        # Whole periods use integer arithmetic: exact, and cheapest on the hot path.
+        self._whole = int(period) if float(period).is_integer() else 0
+        self._in_epochs = unit == "epoch"
+
+    def every_iterations(self, epoch_length: int) -> int:
+        """Iterations between firings, or 0 for fractional periods (which do not repeat
+        at a fixed number of iterations)."""
+        return self._whole * epoch_length if self._in_epochs else self._whole
 
     def __call__(self, trainer: Trainer) -> bool:
-        if float(self.period).is_integer():
-            # Whole periods: integer arithmetic, exact and cheapest on the hot path.
-            every = int(self.period) * (trainer.epoch_length if self.unit == "epoch" else 1)
-            return trainer.iteration % every == 0
+        if self._whole:
+            return trainer.iteration % self.every_iterations(trainer.epoch_length) == 0
         previous, current = _position(trainer, self.unit)
         return math.floor(current / self.period + 1e-9) > math.floor(previous / self.period + 1e-9)
 
     def __repr__(self) -> str:
         return f"IntervalTrigger({self.period}, {self.unit!r})"
+
+
+def fixed_interval(trigger: Callable[[Trainer], bool], epoch_length: int) -> int:
+    """Iterations between the firings of ``trigger`` if that is fixed, else 0.
+
+    A hot path can then test ``iteration % every == 0`` instead of calling the trigger
+    each iteration; triggers with state or other schedules must still be called.
+
+    Example:
+        >>> fixed_interval(IntervalTrigger(2, "epoch"), epoch_length=50)
+        100
+        >>> fixed_interval(OnceTrigger(), epoch_length=50)
+        0
+    """
+    if isinstance(trigger, IntervalTrigger):
+        return trigger.every_iterations(epoch_length)
+    return 0
 
 
 class ManualScheduleTrigger:

@@ -107,6 +107,51 @@ def test_engine_is_open_to_ignite_handlers(tmp_path, regression_updater):
     assert completed == [1, 2]
 
 
+def test_ignite_iteration_handlers_fire_after_the_extensions(tmp_path, regression_updater):
+    # The extensions run inside the engine's process function, and the engine skips
+    # events no handler listens to: handlers added to any iteration event still run.
+    calls = []
+    trainer = Trainer(regression_updater, (1, "epoch"), out=tmp_path)
+    trainer.extend(lambda t: calls.append(("extension", t.iteration)), name="mark")
+    for event in (Events.GET_BATCH_STARTED, Events.ITERATION_STARTED, Events.ITERATION_COMPLETED):
+        trainer.engine.add_event_handler(
+            event, lambda e, name=event.name: calls.append((name, e.state.iteration))
+        )
+    trainer.engine.add_event_handler(Events.ITERATION_COMPLETED(once=3), lambda e: e.terminate())
+    trainer.run()
+    assert calls[:4] == [
+        ("GET_BATCH_STARTED", 0),
+        ("ITERATION_STARTED", 1),
+        ("extension", 1),
+        ("ITERATION_COMPLETED", 1),
+    ]
+    assert calls[-1] == ("ITERATION_COMPLETED", 3)
+    assert trainer.iteration == 3
+
+
+def test_debug_logging_sees_every_event(tmp_path, regression_updater, caplog):
+    trainer = Trainer(regression_updater, (2, "iteration"), out=tmp_path)
+    with caplog.at_level("DEBUG", logger=trainer.engine.logger.name):
+        trainer.run()
+    fired = [r.getMessage() for r in caplog.records if "Firing handlers" in r.getMessage()]
+    for event in ("GET_BATCH_COMPLETED", "ITERATION_STARTED", "ITERATION_COMPLETED"):
+        assert sum(event in message for message in fired) == 2, event
+
+
+def test_an_extension_added_while_running_runs_on_its_trigger(tmp_path, regression_updater):
+    seen = []
+    trainer = Trainer(regression_updater, (2, "epoch"), out=tmp_path)
+
+    @make_extension(trigger=(1, "epoch"))
+    def add_later(t):
+        if t.epoch == 1:
+            t.extend(lambda t: seen.append(t.iteration), trigger=(2, "iteration"), name="late")
+
+    trainer.extend(add_later)
+    trainer.run()
+    assert seen == [6, 8, 10]
+
+
 def test_early_stopping_as_stop_trigger(tmp_path):
     # An SGD learning rate of 0 never improves the loss: patience 2 stops after 3 epochs.
     updater = make_regression_updater()

@@ -13,7 +13,7 @@ import ignite.distributed as idist
 from ..atomic import atomic_write, disk_error
 from ..extension import PRIORITY_READER, Extension
 from ..reporter import DictSummary
-from ..triggers import get_trigger
+from ..triggers import fixed_interval, get_trigger
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -65,9 +65,12 @@ class LogReport(Extension):
         self.log: list[dict[str, Any]] = []
         self._summary = DictSummary()
         self._file: IO[str] | None = None
+        # Iterations between records when the trigger is a fixed interval (else 0: call it).
+        self._every = 0
 
     def initialize(self, trainer: Trainer) -> None:
         """Rewrite ``out/filename`` from :attr:`log` and open it for appending (rank 0)."""
+        self._every = fixed_interval(self.log_trigger, trainer.epoch_length)
         if self.filename is None or idist.get_rank() != 0:
             return
         path = trainer.out / self.filename
@@ -80,7 +83,8 @@ class LogReport(Extension):
         if self.keys is not None:
             observation = {key: observation[key] for key in self.keys if key in observation}
         self._summary.add(observation)
-        if self.log_trigger(trainer):
+        every = self._every
+        if trainer.iteration % every == 0 if every else self.log_trigger(trainer):
             self._emit(trainer)
 
     def _emit(self, trainer: Trainer) -> None:

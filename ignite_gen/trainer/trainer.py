@@ -6,19 +6,19 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ignite.engine import Engine, Events
+from ignite.engine import Engine, State
 
 from .. import snapshot as snapshot_io
 from ..errors import ArgumentTypeError
 from ..extension import Extension, make_extension
 from ..reporter import Reporter, _reporters
 from ..run_lock import RunLock, make_output_dir
-from ..triggers import IntervalTrigger, TriggerLike, get_trigger
+from ..triggers import IntervalTrigger, TriggerLike, fixed_interval, get_trigger
 from ..updaters.base import Updater
 from .resume import resume_trainer
 from .run_limits import run_limits
@@ -30,15 +30,38 @@ class _QuietEngine(Engine):
     """Ignite's Engine, skipping the events that have no handler.
 
     Ignite formats a debug message for every event it fires, even with debug logging
-    off, and fires four per iteration, of which only ``ITERATION_COMPLETED`` usually has
-    a handler: formatting the other three is a large share of the per-iteration cost.
+    off, and fires four per iteration, which usually have no handler (the trainer runs
+    its extensions from the process function): formatting them is a large share of the
+    per-iteration cost.
     """
 
+    _debug = False
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        self._debug = self.logger.isEnabledFor(logging.DEBUG)
+        return super().run(*args, **kwargs)
+
     def _fire_event(self, event_name: Any, *event_args: Any, **event_kwargs: Any) -> None:
-        if self._event_handlers[event_name] or self.logger.isEnabledFor(logging.DEBUG):
+        if self._debug or self._event_handlers[event_name]:
             super()._fire_event(event_name, *event_args, **event_kwargs)
         else:
             self.last_event_name = event_name
+
+    def _maybe_terminate_or_interrupt(self) -> Generator[State, None, None]:
+        # Ignite's loop runs ``yield from`` this check four times an iteration, building a
+        # generator each time; an exhausted one serves when nothing is requested.
+        if self.should_terminate or self.should_terminate_single_epoch or self.should_interrupt:
+            return super()._maybe_terminate_or_interrupt()
+        return _NOTHING_REQUESTED
+
+
+def _exhausted() -> Generator[State, None, None]:
+    yield from ()
+
+
+#: ``yield from`` an exhausted generator returns at once, however often it is used.
+_NOTHING_REQUESTED = _exhausted()
+next(_NOTHING_REQUESTED, None)
 
 
 @dataclass
@@ -47,13 +70,6 @@ class _Entry:
     trigger: Callable[[Trainer], bool]
     priority: int
     order: int
-
-    @property
-    def every_iteration(self) -> bool:
-        # Most extensions run every iteration; skipping their trigger call saves a
-        # measurable share of the per-iteration overhead.
-        every = (getattr(self.trigger, "period", None), getattr(self.trigger, "unit", None))
-        return isinstance(self.trigger, IntervalTrigger) and every == (1, "iteration")
 
 
 class Trainer:
@@ -96,7 +112,8 @@ class Trainer:
         self.reporter = Reporter()
         self._entries: dict[str, _Entry] = {}
         self._ordered: list[_Entry] = []
-        self._dispatch: list[tuple[Extension, Callable[[Trainer], bool] | None]] = []
+        # (extension, its interval in iterations or 0, its trigger), by priority.
+        self._dispatch: list[tuple[Extension, int, Callable[[Trainer], bool]]] = []
         self._elapsed_before = 0.0
         self._start: float | None = None
         # An interval stop trigger becomes the engine's limit; any other is called.
@@ -114,7 +131,6 @@ class Trainer:
         # so under the package's logger (a NullHandler unless the user configures
         # logging) a user mistake stays one line instead of three.
         self.engine.logger = logging.getLogger(f"{__name__}.engine")
-        self.engine.add_event_handler(Events.ITERATION_COMPLETED, self._run_extensions)
         for extension in extensions or []:
             self.extend(extension)
 
@@ -196,7 +212,16 @@ class Trainer:
         self._entries[name] = entry
         ordered = sorted(self._entries.values(), key=lambda e: (-e.priority, e.order))
         self._ordered = ordered
-        self._dispatch = [(e.extension, None if e.every_iteration else e.trigger) for e in ordered]
+        if self._start is not None:  # extended while running
+            self._dispatch = self._dispatch_table()
+
+    def _dispatch_table(self) -> list[tuple[Extension, int, Callable[[Trainer], bool]]]:
+        # Interval triggers, nearly all of them, become a modulo on the hot path instead
+        # of a call; the epoch length they need is known once the run starts.
+        epoch_length = self.epoch_length
+        return [
+            (e.extension, fixed_interval(e.trigger, epoch_length), e.trigger) for e in self._ordered
+        ]
 
     def get_extension(self, name: str) -> Extension:
         """The extension registered as ``name``."""
@@ -209,8 +234,12 @@ class Trainer:
 
     # -- running ----------------------------------------------------------------------
     def _process(self, engine: Engine, batch: Any) -> None:
+        # The extensions run here rather than from an ITERATION_COMPLETED handler: Ignite
+        # then fires that event to the user's handlers only, after the extensions, and
+        # skips it (see _QuietEngine) when there are none.
         self.observation = self.reporter.observation = {}
         self.updater.update(batch)
+        self._run_extensions(engine)
 
     def at_iteration_end(self, action: Callable[[], Any]) -> None:
         """Run ``action()`` once every extension and the stop trigger of this iteration
@@ -228,9 +257,10 @@ class Trainer:
     def _run_extensions(self, engine: Engine) -> None:
         pending: list[Callable[[], Any]] = []
         self._pending = pending
+        iteration = engine.state.iteration
         try:
-            for extension, trigger in self._dispatch:
-                if trigger is None or trigger(self):
+            for extension, every, trigger in self._dispatch:
+                if iteration % every == 0 if every else trigger(self):
                     extension(self)
             self._stopped = self._stop_by_trigger and bool(self.stop_trigger(self))
             for action in pending:
@@ -255,6 +285,7 @@ class Trainer:
             for entry in self._ordered:
                 entry.extension.initialize(self)
             _reporters.append(self.reporter)
+            self._dispatch = self._dispatch_table()
             self._start = time.perf_counter()
             try:
                 self.engine.run(self.updater.iterator, **arguments)
