@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import ignite_gen
 
@@ -67,3 +71,14 @@ def test_only_the_cli_imports_from_the_cli_but_its_entry_point():
     assert not offenders, (
         f"outside ignite_gen/cli, import only main from ignite_gen.cli: {offenders}"
     )
+
+
+@pytest.mark.subprocess
+def test_the_command_line_imports_no_slow_library_it_may_not_need():
+    # Every ignite-gen process, and each process of a multi-process run, starts by
+    # importing the CLI: torchvision (with torch._dynamo) and scipy.optimize took
+    # seconds of that, for commands that write no image and match no codes.
+    code = "import sys, ignite_gen.cli; print(sorted({'torchvision', 'scipy'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"

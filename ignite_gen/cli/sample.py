@@ -9,7 +9,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torchvision.utils import save_image
 
 from ..errors import UserError
 from ..extensions.code_traversal import code_traversal
@@ -260,6 +259,9 @@ def run(args: argparse.Namespace) -> None:
     else:
         images, nrow, what = _noise_images(gen, args)
     grid = images.float().cpu()
+    # torchvision takes seconds to import; only this command of the CLI's writes with it.
+    from torchvision.utils import save_image
+
     write_image(
         args.output,
         lambda tmp: save_image(grid, tmp, nrow=nrow, normalize=True, value_range=(-1, 1)),

@@ -14,7 +14,6 @@ from typing import NamedTuple, cast
 import torch
 
 # SciPy ships no type stubs; setup.cfg has no mypy section for it.
-from scipy.optimize import linear_sum_assignment
 from torch import nn
 
 from ..argument_checks import described, instance, integer
@@ -105,6 +104,9 @@ def code_purity(
     confusion.index_put_(
         (codes, torch.cat(predicted)), torch.ones(len(codes), dtype=torch.int64), accumulate=True
     )
+
+    # scipy.optimize takes most of a second to import; most runs never get here.
+    from scipy.optimize import linear_sum_assignment
 
     rows, columns = linear_sum_assignment(confusion.numpy(), maximize=True)
     matched = int(confusion[torch.as_tensor(rows), torch.as_tensor(columns)].sum())
