@@ -11,12 +11,14 @@ import shlex
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
-from ignite_gen import Updater, report
+from ignite_gen import Updater, report, report_scope
 from ignite_gen.cli import build_parser
 from ignite_gen.methods import METHODS
 from ignite_gen.metrics import classifier as classifier_module
@@ -175,6 +177,46 @@ def records(out: Path) -> list[dict]:
     """The records of ``out/log.jsonl`` without their wall-clock times."""
     lines = (out / "log.jsonl").read_text().splitlines()
     return [{k: v for k, v in json.loads(line).items() if k != "elapsed_time"} for line in lines]
+
+
+def sgd(model: nn.Module, lr: float = 0.05) -> torch.optim.Optimizer:
+    """Plain SGD. Adam turns the zero gradient of a bias before BatchNorm into a full-size
+    step of rounding noise; SGD keeps a comparison with a reference about the losses."""
+    return torch.optim.SGD(model.parameters(), lr=lr)
+
+
+def sgd_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """A reference step written out: zero, back-propagate, step."""
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
+    """``a`` and ``b`` hold the same weights, up to float rounding."""
+    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def assert_steps_match(
+    updater: Updater, batch, reference: Callable[[int], dict], seeds: Iterable[int]
+) -> list[dict]:
+    """For each seed: one ``updater`` step on ``batch`` and ``reference(seed)`` (the same
+    step written out, returning what it would report), each after
+    ``torch.manual_seed(seed)``; the reported values must agree. Returns what the updater
+    reported at each step."""
+    observations = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        with report_scope({}) as observed:
+            updater.update(batch)
+        torch.manual_seed(seed)
+        expected = reference(seed)
+        assert observed.keys() == expected.keys()
+        for key, value in expected.items():
+            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
+        observations.append(observed)
+    return observations
 
 
 def assert_same_state(a, b, where: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import assert_same_state, free_port, process_env, records, tiny_settings
+from conftest import TINY, assert_same_state, free_port, process_env, records, tiny_settings
 
 from ignite_gen import load_snapshot
 from ignite_gen.cli import main
@@ -28,21 +28,7 @@ from ignite_gen.methods import METHODS, build_run, settings
 from ignite_gen.methods.seq2seq import translation_corpus
 
 TWO = ["--nproc-per-node", "2", "--device", "cpu", "--no-progress"]
-GAN = [
-    "train",
-    "gan",
-    *TWO,
-    "--max-images",
-    "256",
-    "--batch-size",
-    "32",
-    "--metric-samples",
-    "0",
-    "--seed",
-    "5",
-    "--epochs",
-    "3",
-]
+GAN = ["train", "gan", "--nproc-per-node", "2", *TINY, "--epochs", "3"]
 # 268 training pairs and 14 validation pairs in batches of 4: four validation batches,
 # which sharding would split between the processes.
 SEQ2SEQ_SETTINGS = {"max_pairs": 300, "hidden": 16, "embed": 16, "seed": 3, "batch_size": 4}

@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 import torch
+from conftest import assert_same_weights, assert_steps_match
 from torch import nn
 
 from ignite_gen import report_scope
@@ -45,11 +46,6 @@ def updater_for(nets, optimizer=torch.optim.SGD, lr_dis=0.05, **options) -> Dual
 
 def params(*nets: nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for net in nets for p in net.parameters()]
-
-
-def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
-    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
-        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
 
 
 # --- the losses, against the paper's formulas written out --------------------------------
@@ -103,20 +99,16 @@ def test_dualgan_matches_the_reference(mode):
     updater = updater_for(nets, n_critic=2, **options)
     ref_gen, ref_dis = (joint(torch.optim.SGD, *pair, lr=0.05) for pair in (ref[:2], ref[2:]))
     clip = 0.01 if mode == "wgan" else None
-    steps = []
-    for iteration in range(1, 5):
-        torch.manual_seed(iteration)  # the same dropout masks on both sides
-        with report_scope({}) as observed:
-            updater.update((u, v))
-        torch.manual_seed(iteration)
-        expected = reference_step(
-            ref, ref_gen, ref_dis, u, v, mode, lambdas, clip, step_gen=iteration % 2 == 0
-        )
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
-        steps.append("gen/loss" in observed)
-    assert steps == [False, True, False, True]
+    # Each seed gives both sides the same dropout masks.
+    observed = assert_steps_match(
+        updater,
+        (u, v),
+        lambda seed: reference_step(
+            ref, ref_gen, ref_dis, u, v, mode, lambdas, clip, step_gen=seed % 2 == 0
+        ),
+        seeds=range(1, 5),
+    )
+    assert ["gen/loss" in step for step in observed] == [False, True, False, True]
     for net, ref_net in zip(nets, ref, strict=True):
         assert_same_weights(net, ref_net)
 

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import assert_same_weights, assert_steps_match, sgd, sgd_step
 from torch import nn
 
 from ignite_gen import EBGANUpdater, LSGANUpdater, UserError, WGANUpdater, report_scope
@@ -23,27 +24,12 @@ def real_batch(n: int = BATCH, start: int = 0) -> torch.Tensor:
     return to_unit_range(images[start : start + n])
 
 
-def sgd(model: nn.Module, lr: float = 0.05) -> torch.optim.Optimizer:
-    return torch.optim.SGD(model.parameters(), lr=lr)
-
-
 def tiny_gen() -> nn.Module:
     return build_model("dcgan-generator", z_dim=8, hidden=4)
 
 
 def tiny_critic(batch_norm: bool = True) -> nn.Module:
     return build_model("dcgan-discriminator", hidden=4, batch_norm=batch_norm)
-
-
-def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
-    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
-        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
-
-
-def sgd_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
 
 
 # --- the pull-away term and the gradient penalty, against loops -------------------------
@@ -174,17 +160,14 @@ def test_wgan_matches_the_reference(clip, lam):
     options = {"n_critic": 2, "clip": clip, "gradient_penalty": lam}
     updater = WGANUpdater([x], gen, critic, sgd(gen), sgd(critic), device="cpu", **options)
     ref_opts = sgd(ref_gen), sgd(ref_critic)
-    for iteration in range(1, 5):
-        torch.manual_seed(iteration)
-        with report_scope({}) as observed:
-            updater.update(x)
-        torch.manual_seed(iteration)
-        expected = wgan_reference_step(
-            ref_gen, ref_critic, *ref_opts, x, clip, lam, step_gen=iteration % 2 == 0
-        )
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
+    assert_steps_match(
+        updater,
+        x,
+        lambda seed: wgan_reference_step(
+            ref_gen, ref_critic, *ref_opts, x, clip, lam, step_gen=seed % 2 == 0
+        ),
+        seeds=range(1, 5),
+    )
     assert_same_weights(gen, ref_gen)
     assert_same_weights(critic, ref_critic)
 
@@ -238,16 +221,13 @@ def test_ebgan_matches_the_reference(arch, margin, pt_weight):
     )
     ref_opts = sgd(ref_gen), sgd(ref_dis)
     hinge_active = set()
-    for iteration in range(3):
-        torch.manual_seed(iteration)
-        with report_scope({}) as observed:
-            updater.update(x)
-        torch.manual_seed(iteration)
+
+    def reference(seed: int) -> dict:
         expected, active = ebgan_reference_step(ref_gen, ref_dis, *ref_opts, x, margin, pt_weight)
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
         hinge_active.add(float(active))
+        return expected
+
+    assert_steps_match(updater, x, reference, seeds=range(3))
     if margin == 10.0:  # out of reach of per-pixel errors this small: always active
         assert hinge_active == {1.0}
     else:
@@ -281,15 +261,12 @@ def test_lsgan_matches_the_reference(options, abc):
     updater = LSGANUpdater([x], gen, dis, sgd(gen), sgd(dis), device="cpu", **options)
     assert (updater.a, updater.b, updater.c) == abc
     ref_opts = sgd(ref_gen), sgd(ref_dis)
-    for iteration in range(3):
-        torch.manual_seed(iteration)
-        with report_scope({}) as observed:
-            updater.update(x)
-        torch.manual_seed(iteration)
-        expected = lsgan_reference_step(ref_gen, ref_dis, *ref_opts, x, *abc)
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
+    assert_steps_match(
+        updater,
+        x,
+        lambda seed: lsgan_reference_step(ref_gen, ref_dis, *ref_opts, x, *abc),
+        seeds=range(3),
+    )
     assert_same_weights(gen, ref_gen)
     assert_same_weights(dis, ref_dis)
 

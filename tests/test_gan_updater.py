@@ -6,6 +6,7 @@ import copy
 
 import pytest
 import torch
+from conftest import assert_same_weights, assert_steps_match, sgd
 from torch import nn
 
 from ignite_gen import GANUpdater, report_scope
@@ -23,12 +24,6 @@ def make_pair():
 
 def adam(model):
     return torch.optim.Adam(model.parameters(), lr=2e-4, betas=(0.5, 0.999))
-
-
-def sgd(model):
-    # Adam turns the zero gradient of a bias before BatchNorm into a full-size step
-    # of rounding noise; SGD keeps the comparison about the losses.
-    return torch.optim.SGD(model.parameters(), lr=0.05)
 
 
 def real_batch():
@@ -60,11 +55,6 @@ def reference_step(gen, dis, opt_gen, opt_dis, x, joint, step_gen=True):
     return losses
 
 
-def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
-    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
-        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
-
-
 @pytest.mark.parametrize("dis_batch", ["separate", "joint"])
 def test_losses_and_steps_match_the_reference(dis_batch):
     gen, dis = make_pair()
@@ -72,15 +62,13 @@ def test_losses_and_steps_match_the_reference(dis_batch):
     x = real_batch()
     updater = GANUpdater([x], gen, dis, sgd(gen), sgd(dis), device="cpu", dis_batch=dis_batch)
     ref_opts = sgd(ref_gen), sgd(ref_dis)
-    for _ in range(3):
-        torch.manual_seed(1)
-        with report_scope({}) as observed:
-            updater.update(x)
-        torch.manual_seed(1)
-        expected = reference_step(ref_gen, ref_dis, *ref_opts, x, joint=dis_batch == "joint")
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6)
+    joint = dis_batch == "joint"
+    assert_steps_match(
+        updater,
+        x,
+        lambda seed: reference_step(ref_gen, ref_dis, *ref_opts, x, joint=joint),
+        seeds=[1, 1, 1],
+    )
     assert_same_weights(gen, ref_gen)
     assert_same_weights(dis, ref_dis)
 

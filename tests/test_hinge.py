@@ -7,16 +7,12 @@ import copy
 
 import pytest
 import torch
+from conftest import assert_same_weights, assert_steps_match, sgd, sgd_step
 from torch import nn
 
-from ignite_gen import report_scope
 from ignite_gen.data import load_mnist_subset, to_unit_range
 from ignite_gen.models import build_model
 from ignite_gen.updaters import HingeGANUpdater
-
-
-def sgd(model: nn.Module) -> torch.optim.Optimizer:
-    return torch.optim.SGD(model.parameters(), lr=0.05)
 
 
 def tiny_pair() -> tuple[nn.Module, nn.Module]:
@@ -32,14 +28,10 @@ def hinge_reference_step(gen, dis, opt_gen, opt_dis, x):
     loss_dis = sum(torch.clamp(1 - d, min=0) for d in d_real) / len(d_real) + sum(
         torch.clamp(1 + d, min=0) for d in d_fake
     ) / len(d_fake)
-    opt_dis.zero_grad()
-    loss_dis.backward()
-    opt_dis.step()
+    sgd_step(opt_dis, loss_dis)
     d_fake = dis(fake).flatten()
     loss_gen = -sum(d for d in d_fake) / len(d_fake)
-    opt_gen.zero_grad()
-    loss_gen.backward()
-    opt_gen.step()
+    sgd_step(opt_gen, loss_gen)
     return {"dis/loss": loss_dis.detach(), "gen/loss": loss_gen.detach()}
 
 
@@ -50,17 +42,10 @@ def test_hinge_matches_the_per_sample_reference():
     x = to_unit_range(load_mnist_subset()[0][:16])
     updater = HingeGANUpdater([x], gen, dis, sgd(gen), sgd(dis), device="cpu")
     ref_opts = sgd(ref_gen), sgd(ref_dis)
-    for iteration in range(3):
-        torch.manual_seed(iteration)
-        with report_scope({}) as observed:
-            updater.update(x)
-        torch.manual_seed(iteration)
-        expected = hinge_reference_step(ref_gen, ref_dis, *ref_opts, x)
-        assert observed.keys() == expected.keys()
-        for key, value in expected.items():
-            torch.testing.assert_close(observed[key], value, rtol=1e-5, atol=1e-6, msg=key)
-    for (name, p), q in zip(dis.state_dict().items(), ref_dis.state_dict().values(), strict=True):
-        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
+    assert_steps_match(
+        updater, x, lambda seed: hinge_reference_step(ref_gen, ref_dis, *ref_opts, x), range(3)
+    )
+    assert_same_weights(dis, ref_dis)
 
 
 @pytest.mark.parametrize("layer", [0, 2, 5])
