@@ -72,12 +72,11 @@ class IntervalTrigger:
         self.unit = unit
         # Whole periods use integer arithmetic: exact, and cheapest on the hot path.
         self._whole = int(period) if float(period).is_integer() else 0
-        self._in_epochs = unit == "epoch"
 
     def every_iterations(self, epoch_length: int) -> int:
         """Iterations between firings, or 0 for fractional periods (which do not repeat
         at a fixed number of iterations)."""
-        return self._whole * epoch_length if self._in_epochs else self._whole
+        return self._whole * epoch_length if self.unit == "epoch" else self._whole
 
     def __call__(self, trainer: Trainer) -> bool:
         if self._whole:
